@@ -1,0 +1,44 @@
+#pragma once
+// Dispatch keys, highest priority first. A call picks the first key of its key set that has a
+// kernel; Autograd and Autocast fall through to the backend when they have none.
+#include <cstdint>
+
+#include "core/device.h"
+
+namespace tessera {
+
+enum class DispatchKey : uint8_t { Autograd = 0, Autocast, Plugin, CUDA, CPU, NumKeys };
+constexpr int kNumDispatchKeys = static_cast<int>(DispatchKey::NumKeys);
+constexpr int kFirstBackendKey = static_cast<int>(DispatchKey::Plugin);
+
+using DispatchKeySet = uint32_t;
+constexpr DispatchKeySet key_bit(DispatchKey k) { return 1u << static_cast<int>(k); }
+constexpr DispatchKeySet kBackendKeys = key_bit(DispatchKey::Plugin) | key_bit(DispatchKey::CUDA) | key_bit(DispatchKey::CPU);
+
+constexpr DispatchKey backend_key(DeviceType t) {
+  return t == DeviceType::CUDA ? DispatchKey::CUDA : t == DeviceType::Plugin ? DispatchKey::Plugin : DispatchKey::CPU;
+}
+const char* dispatch_key_name(DispatchKey k);
+
+// Thread-local keys forced on (Autocast while autocast is enabled) or off (Autograd while a
+// kernel redispatches below autograd).
+struct LocalDispatchKeySet {
+  DispatchKeySet included = 0;
+  DispatchKeySet excluded = 0;
+};
+LocalDispatchKeySet& local_dispatch_keys();
+
+class ExcludeDispatchKeyGuard {
+ public:
+  explicit ExcludeDispatchKeyGuard(DispatchKey k) : prev_(local_dispatch_keys().excluded) {
+    local_dispatch_keys().excluded |= key_bit(k);
+  }
+  ~ExcludeDispatchKeyGuard() { local_dispatch_keys().excluded = prev_; }
+  ExcludeDispatchKeyGuard(const ExcludeDispatchKeyGuard&) = delete;
+  ExcludeDispatchKeyGuard& operator=(const ExcludeDispatchKeyGuard&) = delete;
+
+ private:
+  DispatchKeySet prev_;
+};
+
+}  // namespace tessera

@@ -1,0 +1,104 @@
+#include "dispatch/dispatcher.h"
+
+#include <algorithm>
+
+namespace tessera {
+
+const char* dispatch_key_name(DispatchKey k) {
+  constexpr const char* names[] = {"Autograd", "Autocast", "Plugin", "CUDA", "CPU"};
+  return names[static_cast<int>(k)];
+}
+
+LocalDispatchKeySet& local_dispatch_keys() {
+  thread_local LocalDispatchKeySet keys;
+  return keys;
+}
+
+DispatchKeySet tensor_keys(const Tensor& t) {
+  if (!t.defined()) return 0;
+  DispatchKeySet k = key_bit(backend_key(t.device().type));
+  if (t.requires_grad()) k |= key_bit(DispatchKey::Autograd);
+  return k;
+}
+
+void Operator::no_kernel(DispatchKey k) const {
+  const char* dev = k == DispatchKey::CUDA ? "cuda" : k == DispatchKey::Plugin ? "plugin" : "cpu";
+  TS_FAIL(NotImplemented, "[", name(), "] has no kernel for device '", dev, "' (dispatch key ", dispatch_key_name(k),
+          ")");
+}
+
+void Operator::call_boxed(Stack& stack) const {
+  schema_.fill_defaults(stack);
+  DispatchKeySet keys = 0;
+  for (const IValue& v : stack) {
+    if (v.is_tensor()) {
+      keys |= tensor_keys(v.get<Tensor>("Tensor"));
+    } else if (v.is_tensor_list()) {
+      for (const Tensor& t : v.get<std::vector<Tensor>>("Tensor[]")) keys |= tensor_keys(t);
+    } else if (auto* d = std::get_if<Device>(&v.variant())) {
+      keys |= key_bit(backend_key(d->type));
+    }
+  }
+  const KernelFunction& k = lookup(keys);
+  k.boxed(*this, k.ctx, stack);
+}
+
+Dispatcher::Dispatcher() : map_(new Map()) {}
+
+Dispatcher& Dispatcher::instance() {
+  static Dispatcher* d = new Dispatcher();  // never destroyed: kernels may run during exit
+  return *d;
+}
+
+Operator* Dispatcher::find(const std::string& name) const {
+  const Map* m = map_.load(std::memory_order_acquire);
+  auto it = m->find(name);
+  return it == m->end() ? nullptr : it->second;
+}
+
+Operator& Dispatcher::get(const std::string& name) const {
+  Operator* op = find(name);
+  TS_CHECK_VALUE(op != nullptr, "[dispatcher] no operator named '", name, "'");
+  return *op;
+}
+
+Operator& Dispatcher::define(const std::string& schema_text) {
+  FunctionSchema schema = FunctionSchema::parse(schema_text);
+  std::lock_guard<std::mutex> lock(write_mutex_);
+  const Map* old = map_.load(std::memory_order_relaxed);
+  auto it = old->find(schema.name);
+  if (it != old->end()) {
+    TS_CHECK_VALUE(it->second->schema().text == schema_text, "[dispatcher] operator '", schema.name,
+                   "' already defined with schema '", it->second->schema().text, "', not '", schema_text, "'");
+    return *it->second;
+  }
+  auto* op = new Operator(std::move(schema));  // lives for the process: handles are cached
+  auto* fresh = new Map(*old);
+  (*fresh)[op->name()] = op;
+  map_.store(fresh, std::memory_order_release);
+  retired_maps_.emplace_back(old);
+  return *op;
+}
+
+void Dispatcher::register_kernel(const std::string& name, DispatchKey key, KernelFunction f) {
+  Operator& op = get(name);
+  std::lock_guard<std::mutex> lock(write_mutex_);
+  if (f.typed) {
+    const void* expected = nullptr;
+    if (!op.signature.compare_exchange_strong(expected, f.signature)) {
+      TS_CHECK_TYPE(expected == f.signature, "[dispatcher] kernel for '", name,
+                    "' has a C++ signature different from the one registered first");
+    }
+  }
+  kernels_.push_back(std::make_unique<KernelFunction>(f));
+  op.set_kernel(key, kernels_.back().get());
+}
+
+std::vector<std::string> Dispatcher::op_names() const {
+  std::vector<std::string> names;
+  for (auto& [n, op] : *map_.load(std::memory_order_acquire)) names.push_back(n);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace tessera

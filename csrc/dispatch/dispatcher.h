@@ -1,0 +1,91 @@
+#pragma once
+// The op registry. Each operator has a schema and a kernel table indexed by dispatch key.
+// Readers never lock: operator objects live forever, kernel slots are atomics, and the name
+// table is an immutable map republished on every registration (read-copy-update).
+#include <array>
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "dispatch/dispatch_key.h"
+#include "dispatch/schema.h"
+
+namespace tessera {
+
+class Operator;
+// Boxed kernels pop their arguments from the stack and push their results.
+using BoxedKernelFn = void (*)(const Operator& op, void* ctx, Stack& stack);
+
+struct KernelFunction {
+  void* typed = nullptr;      // function pointer with the op's exact C++ signature, or null
+  const void* signature = nullptr;  // identity of that signature (see signature_id)
+  BoxedKernelFn boxed = nullptr;
+  void* ctx = nullptr;        // passed to `boxed` (the typed pointer, or a plugin's kernel)
+};
+
+template <class Sig>
+const void* signature_id() {
+  static const char id = 0;
+  return &id;
+}
+
+class Operator {
+ public:
+  explicit Operator(FunctionSchema schema) : schema_(std::move(schema)) {}
+  const FunctionSchema& schema() const { return schema_; }
+  const std::string& name() const { return schema_.name; }
+
+  // The kernel for a key set (after thread-local include/exclude); NotImplementedError if none.
+  const KernelFunction& lookup(DispatchKeySet keys) const {
+    const LocalDispatchKeySet& local = local_dispatch_keys();
+    keys = (keys | local.included) & ~local.excluded;
+    if (!(keys & kBackendKeys)) keys |= key_bit(DispatchKey::CPU);
+    while (keys) {
+      int k = __builtin_ctz(keys);
+      const KernelFunction* f = kernels_[k].load(std::memory_order_acquire);
+      if (f) return *f;
+      if (k >= kFirstBackendKey) no_kernel(static_cast<DispatchKey>(k));
+      keys &= keys - 1;  // Autograd/Autocast without a kernel fall through
+    }
+    no_kernel(DispatchKey::CPU);
+  }
+  const KernelFunction* kernel(DispatchKey k) const { return kernels_[static_cast<int>(k)].load(std::memory_order_acquire); }
+  void set_kernel(DispatchKey k, const KernelFunction* f) { kernels_[static_cast<int>(k)].store(f, std::memory_order_release); }
+
+  // Signature of the typed kernels, fixed by the first typed registration.
+  std::atomic<const void*> signature{nullptr};
+
+  // Boxed call: fills defaults, picks the kernel from the tensors on the stack.
+  void call_boxed(Stack& stack) const;
+
+ private:
+  [[noreturn]] void no_kernel(DispatchKey k) const;
+  FunctionSchema schema_;
+  std::array<std::atomic<const KernelFunction*>, kNumDispatchKeys> kernels_{};
+};
+
+class Dispatcher {
+ public:
+  static Dispatcher& instance();
+  // Registers (or finds, if the schema text is identical) an operator.
+  Operator& define(const std::string& schema);
+  // Lock-free lookup by name; null if absent.
+  Operator* find(const std::string& name) const;
+  Operator& get(const std::string& name) const;
+  void register_kernel(const std::string& name, DispatchKey key, KernelFunction f);
+  std::vector<std::string> op_names() const;
+
+ private:
+  using Map = std::unordered_map<std::string, Operator*>;
+  Dispatcher();
+  std::mutex write_mutex_;
+  std::atomic<const Map*> map_;
+  std::vector<std::unique_ptr<const Map>> retired_maps_;  // readers may still hold them
+  std::vector<std::unique_ptr<KernelFunction>> kernels_;
+};
+
+DispatchKeySet tensor_keys(const Tensor& t);
+
+}  // namespace tessera

@@ -1,0 +1,17 @@
+"""tessera: a PyTorch-style eager deep-learning system with a C++20 core."""
+from . import _C
+from ._C import Tensor, dtype, device, OutOfMemoryError, from_numpy
+from ._C import (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64)  # noqa: A004
+from ._size import Size
+
+_C._set_size_type(Size)
+
+half = float16
+float = float32  # noqa: A001
+double = float64
+long = int64
+int = int32  # noqa: A001
+short = int16
+from ._C import *  # noqa: E402,F401,F403  (the op functions)
+
+__version__ = "0.1.0"

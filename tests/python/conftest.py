@@ -1,0 +1,23 @@
+import os
+import random
+import sys
+
+import pytest
+
+# Tests run against the in-place dev build (PYTHONPATH=python) or an installed package.
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if os.path.isdir(os.path.join(ROOT, "python", "tessera")) and any(
+    f.startswith("_C") for f in os.listdir(os.path.join(ROOT, "python", "tessera"))
+):
+    sys.path.insert(0, os.path.join(ROOT, "python"))
+
+
+@pytest.fixture
+def seed(request):
+    """A fresh seed per test run; printed so a failure can be replayed with TESSERA_TEST_SEED."""
+    s = int(os.environ.get("TESSERA_TEST_SEED", random.SystemRandom().randrange(2**31)))
+    import torch
+
+    torch.manual_seed(s)
+    print(f"[seed] {request.node.nodeid}: TESSERA_TEST_SEED={s}")
+    return s
