@@ -1,0 +1,45 @@
+"""Timing helpers shared by the benchmarks: median of many runs after warm-up, same process,
+same inputs, tessera and PyTorch measured back to back."""
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if os.path.isdir(os.path.join(ROOT, "python", "tessera")):
+    sys.path.insert(0, os.path.join(ROOT, "python"))
+
+
+def median_time(fn, min_runs=20, min_seconds=0.3, inner=1, warmup=3):
+    """Median seconds per call of fn (each sample times `inner` calls)."""
+    for _ in range(warmup):
+        fn()
+    samples = []
+    start = time.perf_counter()
+    while len(samples) < min_runs or time.perf_counter() - start < min_seconds:
+        t0 = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        samples.append((time.perf_counter() - t0) / inner)
+        if len(samples) > 10000:
+            break
+    return statistics.median(samples)
+
+
+def environment():
+    try:
+        commit = subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True).strip()
+    except Exception:
+        commit = "unknown"
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {"commit": commit, "cpu": cpu, "cores": os.cpu_count(), "date": time.strftime("%Y-%m-%d")}
