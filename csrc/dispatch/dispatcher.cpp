@@ -27,6 +27,18 @@ void Operator::no_kernel(DispatchKey k) const {
           ")");
 }
 
+const KernelFunction& Operator::missing_autograd_kernel() {
+  static const KernelFunction k = [] {
+    KernelFunction f;
+    f.boxed = [](const Operator& op, void*, Stack&) {
+      TS_FAIL(NotImplemented, "[", op.name(), "] has no backward formula yet, but one of its inputs requires grad; "
+              "call it under tessera.no_grad() or on detached inputs");
+    };
+    return f;
+  }();
+  return k;
+}
+
 void Operator::call_boxed(Stack& stack) const {
   schema_.fill_defaults(stack);
   DispatchKeySet keys = 0;
@@ -92,6 +104,10 @@ void Dispatcher::register_kernel(const std::string& name, DispatchKey key, Kerne
   }
   kernels_.push_back(std::make_unique<KernelFunction>(f));
   op.set_kernel(key, kernels_.back().get());
+}
+
+void Dispatcher::mark_nondifferentiable(std::initializer_list<const char*> names) {
+  for (const char* n : names) get(n).nondifferentiable.store(true);
 }
 
 std::vector<std::string> Dispatcher::op_names() const {

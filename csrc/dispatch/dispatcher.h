@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "autograd/grad_mode.h"
 #include "dispatch/dispatch_key.h"
 #include "dispatch/schema.h"
 
@@ -47,13 +48,20 @@ class Operator {
       const KernelFunction* f = kernels_[k].load(std::memory_order_acquire);
       if (f) return *f;
       if (k >= kFirstBackendKey) no_kernel(static_cast<DispatchKey>(k));
-      keys &= keys - 1;  // Autograd/Autocast without a kernel fall through
+      // An input requires grad but the op has no backward formula: refuse rather than return a
+      // result that silently has no gradient. Non-differentiable ops are marked to fall through.
+      if (k == static_cast<int>(DispatchKey::Autograd) && !nondifferentiable.load(std::memory_order_relaxed) &&
+          autograd::grad_enabled())
+        return missing_autograd_kernel();
+      keys &= keys - 1;  // Autograd (non-differentiable op or no_grad) and Autocast fall through
     }
     no_kernel(DispatchKey::CPU);
   }
   const KernelFunction* kernel(DispatchKey k) const { return kernels_[static_cast<int>(k)].load(std::memory_order_acquire); }
   void set_kernel(DispatchKey k, const KernelFunction* f) { kernels_[static_cast<int>(k)].store(f, std::memory_order_release); }
 
+  // Set for ops whose outputs never carry gradients (comparisons, argmax, integer results ...).
+  std::atomic<bool> nondifferentiable{false};
   // Signature of the typed kernels, fixed by the first typed registration.
   std::atomic<const void*> signature{nullptr};
 
@@ -62,6 +70,7 @@ class Operator {
 
  private:
   [[noreturn]] void no_kernel(DispatchKey k) const;
+  static const KernelFunction& missing_autograd_kernel();
   FunctionSchema schema_;
   std::array<std::atomic<const KernelFunction*>, kNumDispatchKeys> kernels_{};
 };
@@ -76,6 +85,8 @@ class Dispatcher {
   Operator& get(const std::string& name) const;
   void register_kernel(const std::string& name, DispatchKey key, KernelFunction f);
   std::vector<std::string> op_names() const;
+  // Marks ops whose outputs never require grad: the Autograd key falls through for them.
+  void mark_nondifferentiable(std::initializer_list<const char*> names);
 
  private:
   using Map = std::unordered_map<std::string, Operator*>;
