@@ -15,3 +15,6 @@ short = int16
 from ._C import *  # noqa: E402,F401,F403  (the op functions)
 
 __version__ = "0.1.0"
+from . import autograd  # noqa: E402
+from .autograd.grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: E402
+from ._C import is_grad_enabled  # noqa: E402
