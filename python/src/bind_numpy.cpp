@@ -79,6 +79,7 @@ Tensor tensor_from_numpy(nb::handle array) {
     if (a.shape(i) > 0) hi += s * (static_cast<int64_t>(a.shape(i)) - 1);
   }
   size_t nbytes = a.size() == 0 ? 0 : static_cast<size_t>(hi - lo + 1) * itemsize(dt);
+  if (a.size() == 0) strides = contiguous_strides(sizes);  // NumPy gives empty arrays zero strides
   PyObject* owner = array.ptr();
   Py_INCREF(owner);
   DataPtr dp(a.data(), owner, &release_pyobject, Device(DeviceType::CPU));

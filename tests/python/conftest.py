@@ -12,6 +12,18 @@ if os.path.isdir(os.path.join(ROOT, "python", "tessera")) and any(
     sys.path.insert(0, os.path.join(ROOT, "python"))
 
 
+@pytest.fixture(autouse=True)
+def _torch_single_thread():
+    """torch's reference calls are far slower with several threads on tiny tensors; the values
+    are the same."""
+    import torch
+
+    prev = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(prev)
+
+
 @pytest.fixture
 def seed(request):
     """A fresh seed per test run; printed so a failure can be replayed with TESSERA_TEST_SEED."""
