@@ -186,7 +186,8 @@ Tensor expand_kernel(const Tensor& self, IntArrayRef size) {
       TS_CHECK(target >= 0, "[expand] The expanded size of the tensor (", target,
                ") isn't allowed in a leading, non-existing dimension ", i);
       sizes[i] = target;
-      strides[i] = 0;
+      // A new leading dim of size 1 gets the stride a contiguous layout would give it (as ATen).
+      strides[i] = target != 1 ? 0 : i + 1 < n ? sizes[i + 1] * strides[i + 1] : 1;
       continue;
     }
     int64_t cur = self.sizes()[j];

@@ -51,7 +51,10 @@ nb::tuple meshgrid_py(const nb::args& args, std::optional<std::string> indexing)
 
 TS_BINDER(reorder, 10) {
   using namespace nb::literals;
-  cls.def("flip", [](const Tensor& t, nb::args dims) { return ops::flip(t, int_list_from_args(dims, "flip", "dims")); });
+  cls.def("flip", [](const Tensor& t, nb::args dims) {
+    TS_CHECK_TYPE(dims.size() > 0, "[flip] flip() missing 1 required positional arguments: \"dims\"");
+    return ops::flip(t, int_list_from_args(dims, "flip", "dims"));
+  });
   m.def("flip", [](const Tensor& t, nb::handle dims) { return ops::flip(t, int_list_from_object(dims, "flip", "dims")); },
         "input"_a, "dims"_a);
   cls.def("fliplr", &ops::fliplr);
@@ -66,7 +69,10 @@ TS_BINDER(reorder, 10) {
     TS_CHECK_TYPE(sizes.size() > 0, "[repeat] repeat() missing 1 required positional arguments: \"repeats\"");
     return ops::repeat(t, int_list_from_args(sizes, "repeat", "repeats"));
   });
-  cls.def("tile", [](const Tensor& t, nb::args dims) { return ops::tile(t, int_list_from_args(dims, "tile", "dims")); });
+  cls.def("tile", [](const Tensor& t, nb::args dims) {
+    TS_CHECK_TYPE(dims.size() > 0, "[tile] tile() missing 1 required positional arguments: \"dims\"");
+    return ops::tile(t, int_list_from_args(dims, "tile", "dims"));
+  });
   m.def("tile", [](const Tensor& t, nb::handle dims) { return ops::tile(t, int_list_from_object(dims, "tile", "dims")); },
         "input"_a, "dims"_a);
   cls.def("repeat_interleave", &repeat_interleave_py, "repeats"_a, "dim"_a = nb::none(), nb::kw_only(),
@@ -76,8 +82,11 @@ TS_BINDER(reorder, 10) {
 
   cls.def("tril", &ops::tril, "diagonal"_a = 0);
   cls.def("triu", &ops::triu, "diagonal"_a = 0);
-  cls.def("tril_", &ops::tril_, "diagonal"_a = 0);
-  cls.def("triu_", &ops::triu_, "diagonal"_a = 0);
+  // In-place methods return the very same Python object, as PyTorch does.
+  cls.def("tril_", [](nb::object self, int64_t k) { ops::tril_(nb::cast<const Tensor&>(self), k); return self; },
+          "diagonal"_a = 0);
+  cls.def("triu_", [](nb::object self, int64_t k) { ops::triu_(nb::cast<const Tensor&>(self), k); return self; },
+          "diagonal"_a = 0);
   m.def("tril", &ops::tril, "input"_a, "diagonal"_a = 0);
   m.def("triu", &ops::triu, "input"_a, "diagonal"_a = 0);
 
