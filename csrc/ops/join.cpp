@@ -121,7 +121,17 @@ Tensor column_stack_kernel(TensorList tensors) {
   return ops::hstack(cols);
 }
 
-Tensor broadcast_to_kernel(const Tensor& self, IntArrayRef size) { return ops::expand(self, size); }
+// expand's checks, reported under this op's name.
+Tensor broadcast_to_kernel(const Tensor& self, IntArrayRef size) {
+  try {
+    return ops::expand(self, size);
+  } catch (const Error& e) {
+    std::string msg = e.what();
+    const std::string prefix = "[expand]";
+    if (msg.rfind(prefix, 0) == 0) msg = "[broadcast_to]" + msg.substr(prefix.size());
+    throw Error(e.kind(), msg);
+  }
+}
 
 std::vector<Tensor> broadcast_tensors_kernel(TensorList tensors) {
   DimVector shape;

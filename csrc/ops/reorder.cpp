@@ -137,6 +137,8 @@ Tensor repeat_kernel(const Tensor& self, IntArrayRef repeats) {
 
 Tensor tile_kernel(const Tensor& self, IntArrayRef dims) {
   const int64_t nd = self.dim(), n = static_cast<int64_t>(dims.size());
+  for (int64_t r : dims)
+    TS_CHECK(r >= 0, "[tile] Trying to create tensor with negative dimension ", r, ": ", sizes_list(dims));
   if (n >= nd) return ops::repeat(self, dims);
   std::vector<int64_t> padded(static_cast<size_t>(nd - n), 1);
   padded.insert(padded.end(), dims.begin(), dims.end());

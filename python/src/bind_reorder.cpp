@@ -25,7 +25,7 @@ int64_t repeats_count(nb::handle repeats) {
   Tensor* t = nullptr;
   TS_CHECK_TYPE(nb::try_cast<Tensor*>(repeats, t) && t, "[repeat_interleave] repeats must be an int or a Tensor, got ",
                 nb::type_name(repeats.type()).c_str());
-  TS_CHECK(t->dtype() == DType::Int64 || t->dtype() == DType::Int32,
+  TS_CHECK_NOT_IMPLEMENTED(t->dtype() == DType::Int64 || t->dtype() == DType::Int32,
            "[repeat_interleave] repeats has to be Long or Int tensor, got ", dtype_name(t->dtype()));
   TS_CHECK_NOT_IMPLEMENTED(t->numel() == 1, "[repeat_interleave] a repeats tensor with one count per element is not "
                            "supported yet (got ", t->numel(), " counts); pass an int");
