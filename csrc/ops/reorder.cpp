@@ -172,8 +172,16 @@ Tensor repeat_interleave_kernel(const Tensor& self, int64_t repeats, std::option
   src_strides.insert(d + 1, 0);
   Tensor out = empty_tensor(out_shape, self.dtype(), self.device());
   if (out.numel() == 0) return out;
+  Tensor dst = ops::view(out, split_shape);
+  int64_t inner = 1;
+  for (int64_t i = d + 1; i < input.dim(); ++i) inner *= input.sizes()[i];
+  if (inner < 16 && repeats <= 16) {
+    // Tiny blocks: one strided copy per repeat beats an inner loop of `repeats` elements.
+    for (int64_t r = 0; r < repeats; ++r) ops::copy_(ops::select(dst, d + 1, r), input);
+    return out;
+  }
   Tensor src = make_view(input, split_shape, std::move(src_strides), input.storage_offset());
-  ops::copy_(ops::view(out, split_shape), src);
+  ops::copy_(dst, src);
   return out;
 }
 
