@@ -14,11 +14,16 @@ namespace {
 template <class F>
 void dispatch_itemsize(size_t size, const char* op, F&& f) {
   switch (size) {
-    case 1: return f(uint8_t{});
-    case 2: return f(uint16_t{});
-    case 4: return f(uint32_t{});
-    case 8: return f(uint64_t{});
-    default: TS_FAIL(NotImplemented, "[", op, "] element size ", size, " is not supported");
+    case 1:
+      return f(uint8_t{});
+    case 2:
+      return f(uint16_t{});
+    case 4:
+      return f(uint32_t{});
+    case 8:
+      return f(uint64_t{});
+    default:
+      TS_FAIL(NotImplemented, "[", op, "] element size ", size, " is not supported");
   }
 }
 

@@ -21,7 +21,9 @@ std::string sizes_list(IntArrayRef v) {
 }
 
 // PyTorch skips 1-D tensors of shape (0,) in cat whatever the other inputs' shapes are.
-bool legacy_skip(const Tensor& t) { return t.dim() == 1 && t.sizes()[0] == 0; }
+bool legacy_skip(const Tensor& t) {
+  return t.dim() == 1 && t.sizes()[0] == 0;
+}
 
 Tensor cat_kernel(TensorList tensors, int64_t dim) {
   TS_CHECK_VALUE(!tensors.empty(), "[cat] expected a non-empty list of Tensors");
@@ -31,8 +33,10 @@ Tensor cat_kernel(TensorList tensors, int64_t dim) {
     const Tensor& t = tensors[i];
     TS_CHECK(t.defined(), "[cat] tensor at position ", i, " is undefined");
     TS_CHECK(t.dim() > 0, "[cat] zero-dimensional tensor (at position ", i, ") cannot be concatenated");
-    TS_CHECK(t.device() == tensors[0].device(), "[cat] Expected all tensors to be on the same device, but found at "
-             "least two devices, ", tensors[0].device().str(), " and ", t.device().str(), "!");
+    TS_CHECK(t.device() == tensors[0].device(),
+             "[cat] Expected all tensors to be on the same device, but found at "
+             "least two devices, ",
+             tensors[0].device().str(), " and ", t.device().str(), "!");
     dt = promote_types(dt, t.dtype());  // skipped inputs promote too, as in PyTorch
     if (!ref && !legacy_skip(t)) ref = &t;
   }
@@ -153,10 +157,14 @@ Tensor atleast_2d_kernel(const Tensor& self) {
 
 Tensor atleast_3d_kernel(const Tensor& self) {
   switch (self.dim()) {
-    case 0: return ops::reshape(self, std::vector<int64_t>{1, 1, 1});
-    case 1: return ops::unsqueeze(ops::unsqueeze(self, 0), -1);
-    case 2: return ops::unsqueeze(self, -1);
-    default: return self;
+    case 0:
+      return ops::reshape(self, std::vector<int64_t>{1, 1, 1});
+    case 1:
+      return ops::unsqueeze(ops::unsqueeze(self, 0), -1);
+    case 2:
+      return ops::unsqueeze(self, -1);
+    default:
+      return self;
   }
 }
 

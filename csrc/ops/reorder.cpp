@@ -21,7 +21,9 @@ std::string sizes_list(IntArrayRef v) {
   return s + "]";
 }
 
-Tensor new_like(const Tensor& self) { return empty_tensor(self.sizes(), self.dtype(), self.device()); }
+Tensor new_like(const Tensor& self) {
+  return empty_tensor(self.sizes(), self.dtype(), self.device());
+}
 
 Tensor flip_kernel(const Tensor& self, IntArrayRef dims) {
   const int64_t nd = self.dim();
@@ -152,8 +154,8 @@ Tensor repeat_interleave_kernel(const Tensor& self, int64_t repeats, std::option
   int64_t d = 0;
   if (dim) {
     // PyTorch refuses any dim for a 0-d input here (unlike most ops, where dim 0 and -1 pass).
-    TS_CHECK_INDEX(self.dim() > 0, "[repeat_interleave] Dimension out of range: a 0-d tensor has no dimension ",
-                   *dim, " to repeat along");
+    TS_CHECK_INDEX(self.dim() > 0, "[repeat_interleave] Dimension out of range: a 0-d tensor has no dimension ", *dim,
+                   " to repeat along");
     d = wrap_dim(*dim, self.dim(), "repeat_interleave");
   } else {
     input = ops::reshape(self, std::vector<int64_t>{-1});
@@ -183,6 +185,84 @@ Tensor repeat_interleave_kernel(const Tensor& self, int64_t repeats, std::option
   Tensor src = make_view(input, split_shape, std::move(src_strides), input.storage_offset());
   ops::copy_(dst, src);
   return out;
+}
+
+// Per-slice counts from an integer tensor, on the CPU.
+std::vector<int64_t> read_counts(const Tensor& repeats, const char* op) {
+  TS_CHECK_NOT_IMPLEMENTED(repeats.dtype() == DType::Int64 || repeats.dtype() == DType::Int32, "[", op,
+                           "] repeats has to be Long or Int tensor, got ", dtype_name(repeats.dtype()));
+  Tensor c = ops::to(ops::contiguous(repeats), Device(), DType::Int64);
+  const int64_t* p = c.data<int64_t>();
+  std::vector<int64_t> counts(p, p + c.numel());
+  for (int64_t v : counts) TS_CHECK(v >= 0, "[", op, "] repeats can not be negative, got ", v);
+  return counts;
+}
+
+int64_t checked_total(const std::vector<int64_t>& counts, std::optional<int64_t> output_size, const char* op) {
+  int64_t total = 0;
+  for (int64_t v : counts) TS_CHECK(!__builtin_add_overflow(total, v, &total), "[", op, "] output size overflows");
+  if (output_size) {
+    TS_CHECK(*output_size == total, "[", op, "] Invalid output_size, expected ", total, " but got ", *output_size);
+  }
+  return total;
+}
+
+Tensor repeat_interleave_tensor_kernel(const Tensor& self, const Tensor& repeats, std::optional<int64_t> dim,
+                                       std::optional<int64_t> output_size) {
+  const char* op = "repeat_interleave";
+  TS_CHECK(repeats.dim() <= 1, "[", op, "] repeats must be 0-dim or 1-dim tensor, got ", repeats.dim(), " dims");
+  std::vector<int64_t> counts = read_counts(repeats, op);
+  if (counts.size() == 1) return ops::repeat_interleave(self, counts[0], dim, output_size);
+  Tensor input = self;
+  int64_t d = 0;
+  if (dim) {
+    TS_CHECK_INDEX(self.dim() > 0, "[", op, "] Dimension out of range: a 0-d tensor has no dimension ", *dim,
+                   " to repeat along");
+    d = wrap_dim(*dim, self.dim(), op);
+  } else {
+    input = ops::reshape(self, std::vector<int64_t>{-1});
+  }
+  const int64_t len = input.sizes()[d];
+  TS_CHECK(static_cast<int64_t>(counts.size()) == len, "[", op,
+           "] repeats must have the same size as input along "
+           "dim, but got repeats.size(0) = ",
+           counts.size(), " and input.size(", d, ") = ", len);
+  DimVector out_shape(input.sizes());
+  out_shape[d] = checked_total(counts, output_size, op);
+  Tensor out = empty_tensor(out_shape, self.dtype(), self.device());
+  if (out.numel() == 0) return out;
+  // One copy per slice with a count > 1 (broadcast over the count); runs of count 1 go as one block.
+  int64_t off = 0;
+  for (int64_t i = 0; i < len;) {
+    if (counts[i] == 1) {
+      int64_t j = i;
+      while (j < len && counts[j] == 1) ++j;
+      ops::copy_(ops::narrow(out, d, off, j - i), ops::narrow(input, d, i, j - i));
+      off += j - i;
+      i = j;
+      continue;
+    }
+    if (counts[i] > 0) {
+      Tensor dst = ops::narrow(out, d, off, counts[i]);
+      ops::copy_(dst, ops::expand(ops::narrow(input, d, i, 1), dst.sizes()));
+    }
+    off += counts[i];
+    ++i;
+  }
+  return out;
+}
+
+// repeat_interleave(repeats): index i repeated repeats[i] times, in the repeats' dtype.
+Tensor repeat_interleave_indices_kernel(const Tensor& repeats, std::optional<int64_t> output_size) {
+  const char* op = "repeat_interleave";
+  TS_CHECK(repeats.dim() == 1, "[", op, "] repeat_interleave only accept 1D vector as repeat, got ", repeats.dim(),
+           " dims");
+  std::vector<int64_t> counts = read_counts(repeats, op);
+  const int64_t total = checked_total(counts, output_size, op);
+  Tensor out = empty_tensor(std::vector<int64_t>{total}, DType::Int64);
+  int64_t* p = out.data<int64_t>();
+  for (size_t i = 0; i < counts.size(); ++i) p = std::fill_n(p, counts[i], static_cast<int64_t>(i));
+  return ops::to(out, repeats.device(), repeats.dtype());
 }
 
 void check_trilu(const Tensor& self, const char* op) {
@@ -220,8 +300,8 @@ Tensor triu__kernel(const Tensor& self, int64_t diagonal) {
 
 std::vector<Tensor> meshgrid_kernel(TensorList tensors, std::string_view indexing) {
   TS_CHECK(!tensors.empty(), "[meshgrid] meshgrid expects a non-empty TensorList");
-  TS_CHECK(indexing == "ij" || indexing == "xy", "[meshgrid] indexing must be one of \"xy\" or \"ij\", but received: ",
-           indexing);
+  TS_CHECK(indexing == "ij" || indexing == "xy",
+           "[meshgrid] indexing must be one of \"xy\" or \"ij\", but received: ", indexing);
   const size_t n = tensors.size();
   for (size_t i = 0; i < n; ++i) {
     const Tensor& t = tensors[i];
@@ -259,6 +339,11 @@ TS_REGISTER_OP_ALL_BACKENDS("tile(Tensor self, int[] dims) -> Tensor", &tile_ker
 TS_REGISTER_OP_ALL_BACKENDS(
     "repeat_interleave(Tensor self, int repeats, int? dim=None, *, int? output_size=None) -> Tensor",
     &repeat_interleave_kernel);
+TS_REGISTER_OP_ALL_BACKENDS(
+    "repeat_interleave_tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor",
+    &repeat_interleave_tensor_kernel);
+TS_REGISTER_OP_ALL_BACKENDS("repeat_interleave_indices(Tensor repeats, *, int? output_size=None) -> Tensor",
+                            &repeat_interleave_indices_kernel);
 TS_REGISTER_OP_ALL_BACKENDS("tril(Tensor self, int diagonal=0) -> Tensor", &tril_kernel);
 TS_REGISTER_OP_ALL_BACKENDS("triu(Tensor self, int diagonal=0) -> Tensor", &triu_kernel);
 TS_REGISTER_OP_ALL_BACKENDS("tril_(Tensor self, int diagonal=0) -> Tensor", &tril__kernel);
@@ -284,6 +369,12 @@ TS_REORDER_ENTRY(repeat_interleave, Tensor,
                  (const Tensor& self, int64_t r, std::optional<int64_t> dim, std::optional<int64_t> output_size),
                  Tensor(const Tensor&, int64_t, std::optional<int64_t>, std::optional<int64_t>),
                  (self, r, dim, output_size))
+TS_REORDER_ENTRY(repeat_interleave_tensor, Tensor,
+                 (const Tensor& self, const Tensor& r, std::optional<int64_t> dim, std::optional<int64_t> output_size),
+                 Tensor(const Tensor&, const Tensor&, std::optional<int64_t>, std::optional<int64_t>),
+                 (self, r, dim, output_size))
+TS_REORDER_ENTRY(repeat_interleave_indices, Tensor, (const Tensor& r, std::optional<int64_t> output_size),
+                 Tensor(const Tensor&, std::optional<int64_t>), (r, output_size))
 TS_REORDER_ENTRY(tril, Tensor, (const Tensor& self, int64_t k), Tensor(const Tensor&, int64_t), (self, k))
 TS_REORDER_ENTRY(triu, Tensor, (const Tensor& self, int64_t k), Tensor(const Tensor&, int64_t), (self, k))
 TS_REORDER_ENTRY(tril_, Tensor, (const Tensor& self, int64_t k), Tensor(const Tensor&, int64_t), (self, k))

@@ -19,6 +19,11 @@ Tensor repeat(const Tensor& self, IntArrayRef repeats);
 Tensor tile(const Tensor& self, IntArrayRef dims);
 Tensor repeat_interleave(const Tensor& self, int64_t repeats, std::optional<int64_t> dim = std::nullopt,
                          std::optional<int64_t> output_size = std::nullopt);
+// Tensor repeats: one count per slice along dim (or a single count).
+Tensor repeat_interleave_tensor(const Tensor& self, const Tensor& repeats, std::optional<int64_t> dim = std::nullopt,
+                                std::optional<int64_t> output_size = std::nullopt);
+// torch.repeat_interleave(repeats): each index i repeated repeats[i] times.
+Tensor repeat_interleave_indices(const Tensor& repeats, std::optional<int64_t> output_size = std::nullopt);
 Tensor tril(const Tensor& self, int64_t diagonal = 0);
 Tensor triu(const Tensor& self, int64_t diagonal = 0);
 Tensor tril_(const Tensor& self, int64_t diagonal = 0);

@@ -44,10 +44,14 @@ TS_BINDER(join, 10) {
   m.def("cat", cat, "tensors"_a, "dim"_a = 0);
   m.def("concat", cat, "tensors"_a, "dim"_a = 0);
   m.def("concatenate", cat, "tensors"_a, "axis"_a = 0);
-  m.def("stack", [](nb::handle tensors, int64_t dim) { return ops::stack(tensor_list_from_object(tensors, "stack"), dim); },
-        "tensors"_a, "dim"_a = 0);
-  const std::pair<const char*, ListFn> stackers[] = {
-      {"hstack", &ops::hstack}, {"vstack", &ops::vstack}, {"dstack", &ops::dstack}, {"column_stack", &ops::column_stack}};
+  m.def(
+      "stack",
+      [](nb::handle tensors, int64_t dim) { return ops::stack(tensor_list_from_object(tensors, "stack"), dim); },
+      "tensors"_a, "dim"_a = 0);
+  const std::pair<const char*, ListFn> stackers[] = {{"hstack", &ops::hstack},
+                                                     {"vstack", &ops::vstack},
+                                                     {"dstack", &ops::dstack},
+                                                     {"column_stack", &ops::column_stack}};
   for (const auto& [name, fn] : stackers) {
     m.def(name, [name, fn](nb::handle tensors) { return fn(tensor_list_from_object(tensors, name)); }, "tensors"_a);
   }

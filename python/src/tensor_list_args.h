@@ -15,8 +15,8 @@ inline std::vector<Tensor> tensor_list_from_object(nb::handle obj, const char* o
   size_t i = 0;
   for (nb::handle h : obj) {
     Tensor* t = nullptr;
-    TS_CHECK_TYPE(nb::try_cast<Tensor*>(h, t) && t, "[", op, "] expected Tensor as element ", i, " in argument '",
-                  what, "', but got ", nb::type_name(h.type()).c_str());
+    TS_CHECK_TYPE(nb::try_cast<Tensor*>(h, t) && t, "[", op, "] expected Tensor as element ", i, " in argument '", what,
+                  "', but got ", nb::type_name(h.type()).c_str());
     out.push_back(*t);
     ++i;
   }

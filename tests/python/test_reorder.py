@@ -174,6 +174,34 @@ def test_repeat_interleave_output_size_and_tensor_count(seed):
                  torch.repeat_interleave(a, torch.tensor([2], dtype=torch.int32)))
 
 
+@pytest.mark.parametrize("dtype", ALL_DTYPES)
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_repeat_interleave_tensor_counts(seed, dtype, layout):
+    a = rand((4, 3, 2), dtype)
+    x = make(a, layout)
+    for dim in [0, 1, -1, None]:
+        n = a.numel() if dim is None else a.shape[dim]
+        for rdt in [torch.int64, torch.int32]:
+            reps = torch.randint(0, 4, (n,), dtype=rdt)
+            reps[0] = 1  # a run of ones next to larger counts
+            exp = torch.repeat_interleave(a, reps, dim=dim)
+            check_copy(ts.repeat_interleave(x, to_ts(reps), dim=dim), exp, x)
+            check_copy(x.repeat_interleave(to_ts(reps), dim), exp, x)
+    zeros = torch.zeros(4, dtype=torch.int64)
+    assert_close(x.repeat_interleave(to_ts(zeros), 0), a.repeat_interleave(zeros, 0))
+
+
+def test_repeat_interleave_indices(seed):
+    for dt in [torch.int64, torch.int32]:
+        reps = torch.randint(0, 5, (7,), dtype=dt)
+        assert_close(ts.repeat_interleave(to_ts(reps)), torch.repeat_interleave(reps))
+        total = int(reps.sum())
+        assert_close(ts.repeat_interleave(to_ts(reps), output_size=total),
+                     torch.repeat_interleave(reps, output_size=total))
+    e = torch.empty(0, dtype=torch.int64)
+    assert_close(ts.repeat_interleave(to_ts(e)), torch.repeat_interleave(e))
+
+
 # ---- tril / triu
 TRI_SHAPES = [(4, 5), (5, 4), (3, 3), (2, 3, 4), (2, 2, 3, 5), (1, 6)]
 DIAGONALS = [0, 1, -1, 2, -3, 10, -10]

@@ -1,4 +1,4 @@
-"""Regressions for fixes to the view ops found while testing the shape ops (see the join branch report)."""
+"""Regressions for fixes to the view ops and copy_ found while testing the shape ops (join branch report)."""
 import pytest
 import torch
 
@@ -48,3 +48,20 @@ def test_view_dtype_different_element_size(seed, shape, narrow, dtype, src):
     v_ts.add_(1)
     v_torch.add_(1)
     assert_close(x, a)
+
+
+@pytest.mark.parametrize("src_shape", [(1, 3), (3,), (), (2, 1)])
+def test_copy_broadcasts_source(seed, src_shape):
+    a = rand((2, 3))
+    b = rand(src_shape, torch.float64)
+    x = to_ts(a)
+    x.copy_(to_ts(b))
+    assert_close(x, a.copy_(b))
+
+
+def test_copy_refuses_non_broadcastable(seed):
+    x = to_ts(rand((2, 3)))
+    with pytest.raises(RuntimeError, match=r"\[copy_\]"):
+        x.copy_(to_ts(rand((3, 3))))
+    with pytest.raises(RuntimeError, match=r"\[copy_\]"):
+        x.copy_(to_ts(rand((2, 2, 3))))
