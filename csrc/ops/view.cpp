@@ -27,7 +27,8 @@ DimVector infer_size(IntArrayRef shape, int64_t numel, const char* op) {
       infer = i;
     } else {
       TS_CHECK(shape[i] >= 0, "[", op, "] invalid shape dimension ", shape[i]);
-      known *= shape[i];
+      TS_CHECK(!__builtin_mul_overflow(known, shape[i], &known), "[", op, "] shape '", list_str(shape),
+               "' overflows the number of elements");
     }
   }
   if (infer) {
@@ -132,12 +133,24 @@ Tensor as_strided_kernel(const Tensor& self, IntArrayRef size, IntArrayRef strid
   int64_t off = offset.value_or(self.storage_offset());
   TS_CHECK(off >= 0, "[as_strided] Tensor: invalid storage offset ", off);
   int64_t numel = checked_numel(size, "as_strided");
-  int64_t max_index = off;
+  // Checked arithmetic: a wrapped-around extent would pass the bounds check and read out of bounds.
+  int64_t max_index = off, term = 0;
+  bool overflow = false;
   for (size_t i = 0; i < size.size(); ++i) {
     TS_CHECK(stride[i] >= 0, "[as_strided] Tensor: negative strides are not supported, got ", list_str(stride));
-    if (size[i] > 0) max_index += stride[i] * (size[i] - 1);
+    if (size[i] > 0) {
+      overflow |= __builtin_mul_overflow(stride[i], size[i] - 1, &term);
+      overflow |= __builtin_add_overflow(max_index, term, &max_index);
+    }
   }
-  size_t needed = numel == 0 ? 0 : static_cast<size_t>(max_index + 1) * self.itemsize();
+  int64_t extent = 0;
+  if (numel != 0) {
+    overflow |= __builtin_add_overflow(max_index, 1, &extent);
+    overflow |= __builtin_mul_overflow(extent, static_cast<int64_t>(self.itemsize()), &extent);
+  }
+  TS_CHECK(!overflow, "[as_strided] Storage size calculation overflowed with sizes=", list_str(size),
+           " and strides=", list_str(stride), " (storage offset ", off, ")");
+  size_t needed = static_cast<size_t>(extent);
   size_t have = self.impl()->storage()->nbytes();
   TS_CHECK(needed <= have, "[as_strided] setStorage: sizes ", list_str(size), ", strides ", list_str(stride),
            ", storage offset ", off, ", and itemsize ", self.itemsize(), " requiring a storage size of ", needed,
@@ -231,6 +244,7 @@ Tensor expand_kernel(const Tensor& self, IntArrayRef size) {
     sizes[i] = target;
     strides[i] = cur == target ? self.strides()[j] : 0;
   }
+  checked_numel(sizes, "expand");  // a wrapped-around element count would make later ops misjudge the size
   return make_view(self, std::move(sizes), std::move(strides), self.storage_offset());
 }
 
