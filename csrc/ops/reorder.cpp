@@ -122,7 +122,8 @@ Tensor repeat_kernel(const Tensor& self, IntArrayRef repeats) {
     const int64_t s = j < 0 ? 1 : self.sizes()[j];
     TS_CHECK(repeats[i] >= 0, "[repeat] Trying to create tensor with negative dimension ", repeats[i], ": ",
              sizes_list(repeats));
-    out_shape[i] = s * repeats[i];
+    TS_CHECK(!__builtin_mul_overflow(s, repeats[i], &out_shape[i]), "[repeat] size ", s, " times ", repeats[i],
+             " overflows");
     split_shape.push_back(repeats[i]);
     split_shape.push_back(s);
     src_shape.push_back(repeats[i]);

@@ -113,6 +113,7 @@ CASES = [
     ("repeat_negative", "repeat", (2, 3), lambda m, x: x.repeat(-1, 2), RuntimeError),
     ("repeat_no_args", "repeat", S, lambda m, x: x.repeat(), TypeError),
     ("repeat_float", "repeat", (2, 3), lambda m, x: x.repeat(2.0, 1), TypeError),
+    ("repeat_overflow", "repeat", (4,), lambda m, x: x.repeat(2**62), RuntimeError),
     ("tile_negative", "tile", S, lambda m, x: x.tile(-1, 2), RuntimeError),
     ("tile_no_args", "tile", S, lambda m, x: x.tile(), TypeError),
     ("repeat_interleave_negative", "repeat_interleave", S, lambda m, x: x.repeat_interleave(-1), RuntimeError),
