@@ -22,15 +22,30 @@ inline To convert(From v) {
 void copy_cpu(const TensorIterator& iter) {
   DType dst = iter.dtype(0), src = iter.dtype(1);
   if (dst == src) {
-    const int64_t item = static_cast<int64_t>(itemsize(dst));
-    iter.for_each([item](char** data, const int64_t* strides, int64_t n) {
-      if (strides[0] == item && strides[1] == item) {
-        std::memcpy(data[0], data[1], static_cast<size_t>(n * item));
-      } else {
-        for (int64_t i = 0; i < n; ++i) std::memcpy(data[0] + i * strides[0], data[1] + i * strides[1], item);
-      }
-    });
-    return;
+    // Same dtype: move bits as unsigned integers of the element size (typed loops, no per-element
+    // memcpy call); stride-0 sources (expand, repeat) are a fill.
+    auto copy_bits = [&](auto tag) {
+      using T = decltype(tag);
+      iter.for_each([](char** data, const int64_t* strides, int64_t n) {
+        const int64_t s0 = strides[0], s1 = strides[1];
+        if (s0 == sizeof(T) && s1 == sizeof(T)) {
+          std::memcpy(data[0], data[1], static_cast<size_t>(n) * sizeof(T));
+        } else if (s1 == 0) {
+          const T v = *reinterpret_cast<const T*>(data[1]);
+          for (int64_t i = 0; i < n; ++i) *reinterpret_cast<T*>(data[0] + i * s0) = v;
+        } else {
+          for (int64_t i = 0; i < n; ++i)
+            *reinterpret_cast<T*>(data[0] + i * s0) = *reinterpret_cast<const T*>(data[1] + i * s1);
+        }
+      });
+    };
+    switch (itemsize(dst)) {
+      case 1: return copy_bits(uint8_t{});
+      case 2: return copy_bits(uint16_t{});
+      case 4: return copy_bits(uint32_t{});
+      case 8: return copy_bits(uint64_t{});
+      default: break;
+    }
   }
   TS_DISPATCH_ALL_TYPES(dst, "copy_", [&] {
     using to_t = scalar_t;

@@ -1,9 +1,12 @@
 #include "ops/copy.h"
 
+#include <algorithm>
+
 #include "dispatch/boxing.h"
 #include "dispatch/dispatch_stub.h"
 #include "ops/copy_stub.h"
 #include "ops/tensor_iterator.h"
+#include "ops/view.h"
 
 namespace tessera {
 
@@ -16,8 +19,15 @@ Tensor copy_kernel(const Tensor& self, const Tensor& src, bool non_blocking) {
   if (self.is_same(src) || self.numel() == 0) return self;
   TS_CHECK_NOT_IMPLEMENTED(self.device() == src.device(), "[copy_] copies between ", src.device().str(), " and ",
                            self.device().str(), " need the CUDA backend");
+  // src broadcasts to self's shape (the iterator only broadcasts inputs among themselves).
+  const bool same_shape = std::ranges::equal(self.sizes(), src.sizes());
+  if (!same_shape) {
+    DimVector b = broadcast_shapes(self.sizes(), src.sizes(), "copy_");
+    TS_CHECK(std::ranges::equal(b, self.sizes()), "[copy_] source of shape ", shape_str(src.sizes()),
+             " does not broadcast to the destination's shape ", shape_str(self.sizes()));
+  }
   TensorIterator iter;
-  iter.add_output(self, self.dtype()).add_input(src).build("copy_");
+  iter.add_output(self, self.dtype()).add_input(same_shape ? src : ops::expand(src, self.sizes())).build("copy_");
   copy_stub(self.device(), iter);
   self.bump_version();
   return self;

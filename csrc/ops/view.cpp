@@ -27,7 +27,8 @@ DimVector infer_size(IntArrayRef shape, int64_t numel, const char* op) {
       infer = i;
     } else {
       TS_CHECK(shape[i] >= 0, "[", op, "] invalid shape dimension ", shape[i]);
-      known *= shape[i];
+      TS_CHECK(!__builtin_mul_overflow(known, shape[i], &known), "[", op, "] shape '", list_str(shape),
+               "' overflows the number of elements");
     }
   }
   if (infer) {
@@ -84,11 +85,39 @@ Tensor view_kernel(const Tensor& self, IntArrayRef size) {
 
 Tensor view_dtype_kernel(const Tensor& self, std::optional<DType> dtype) {
   TS_CHECK_TYPE(dtype.has_value(), "[view] expected a dtype");
-  TS_CHECK(itemsize(*dtype) == self.itemsize(), "[view] viewing a tensor of ", dtype_name(self.dtype()), " as ",
-           dtype_name(*dtype), " needs equal element sizes (", self.itemsize(), " != ", itemsize(*dtype), ")");
+  const int64_t from = static_cast<int64_t>(self.itemsize()), to = static_cast<int64_t>(itemsize(*dtype));
+  DimVector sizes(self.sizes()), strides(self.strides());
+  int64_t offset = self.storage_offset();
+  if (from != to) {
+    // As PyTorch: the last dim (stride 1) is reinterpreted, the other strides and the offset rescale.
+    const std::string what = " to view " + std::string(dtype_name(self.dtype())) + " as " +
+                             std::string(dtype_name(*dtype)) + " (different element sizes)";
+    const int64_t nd = self.dim();
+    TS_CHECK(nd > 0, "[view] self.dim() cannot be 0", what);
+    TS_CHECK(strides[nd - 1] == 1, "[view] self.stride(-1) must be 1", what, ", but got ", strides[nd - 1]);
+    if (to < from) {
+      const int64_t ratio = from / to;
+      sizes[nd - 1] *= ratio;
+      for (int64_t d = 0; d < nd - 1; ++d) strides[d] *= ratio;
+      offset *= ratio;
+    } else {
+      const int64_t ratio = to / from;
+      TS_CHECK(sizes[nd - 1] % ratio == 0, "[view] self.size(-1) must be divisible by ", ratio, what, ", but got ",
+               sizes[nd - 1]);
+      for (int64_t d = 0; d < nd - 1; ++d) {
+        TS_CHECK(strides[d] % ratio == 0, "[view] self.stride(", d, ") must be divisible by ", ratio, what,
+                 ", but got ", strides[d]);
+        strides[d] /= ratio;
+      }
+      TS_CHECK(offset % ratio == 0, "[view] self.storage_offset() must be divisible by ", ratio, what, ", but got ",
+               offset);
+      sizes[nd - 1] /= ratio;
+      offset /= ratio;
+    }
+  }
   TensorImpl* b = self.impl();
-  return Tensor(make_intrusive<TensorImpl>(b->storage(), *dtype, DimVector(self.sizes()), DimVector(self.strides()),
-                                           self.storage_offset(), b->version_counter()));
+  return Tensor(make_intrusive<TensorImpl>(b->storage(), *dtype, std::move(sizes), std::move(strides), offset,
+                                           b->version_counter()));
 }
 
 Tensor reshape_kernel(const Tensor& self, IntArrayRef size) {
@@ -104,12 +133,24 @@ Tensor as_strided_kernel(const Tensor& self, IntArrayRef size, IntArrayRef strid
   int64_t off = offset.value_or(self.storage_offset());
   TS_CHECK(off >= 0, "[as_strided] Tensor: invalid storage offset ", off);
   int64_t numel = checked_numel(size, "as_strided");
-  int64_t max_index = off;
+  // Checked arithmetic: a wrapped-around extent would pass the bounds check and read out of bounds.
+  int64_t max_index = off, term = 0;
+  bool overflow = false;
   for (size_t i = 0; i < size.size(); ++i) {
     TS_CHECK(stride[i] >= 0, "[as_strided] Tensor: negative strides are not supported, got ", list_str(stride));
-    if (size[i] > 0) max_index += stride[i] * (size[i] - 1);
+    if (size[i] > 0) {
+      overflow |= __builtin_mul_overflow(stride[i], size[i] - 1, &term);
+      overflow |= __builtin_add_overflow(max_index, term, &max_index);
+    }
   }
-  size_t needed = numel == 0 ? 0 : static_cast<size_t>(max_index + 1) * self.itemsize();
+  int64_t extent = 0;
+  if (numel != 0) {
+    overflow |= __builtin_add_overflow(max_index, 1, &extent);
+    overflow |= __builtin_mul_overflow(extent, static_cast<int64_t>(self.itemsize()), &extent);
+  }
+  TS_CHECK(!overflow, "[as_strided] Storage size calculation overflowed with sizes=", list_str(size),
+           " and strides=", list_str(stride), " (storage offset ", off, ")");
+  size_t needed = static_cast<size_t>(extent);
   size_t have = self.impl()->storage()->nbytes();
   TS_CHECK(needed <= have, "[as_strided] setStorage: sizes ", list_str(size), ", strides ", list_str(stride),
            ", storage offset ", off, ", and itemsize ", self.itemsize(), " requiring a storage size of ", needed,
@@ -156,8 +197,10 @@ Tensor movedim_kernel(const Tensor& self, IntArrayRef source, IntArrayRef destin
   TS_CHECK(source.size() == destination.size(), "[movedim] Invalid source or destination dims: source (",
            list_str(source), " dims) should contain the same number of dims as destination (", list_str(destination),
            " dims)");
-  std::vector<int64_t> order(n, -1);
-  std::vector<bool> used_src(n, false), used_dst(n, false);
+  // A 0-d tensor accepts dim 0/-1 (wrap_dim), so size the bookkeeping for at least one dim.
+  const int64_t slots = std::max<int64_t>(n, 1);
+  std::vector<int64_t> order(slots, -1);
+  std::vector<bool> used_src(slots, false), used_dst(slots, false);
   for (size_t i = 0; i < source.size(); ++i) {
     int64_t s = wrap_dim(source[i], n, "movedim"), d = wrap_dim(destination[i], n, "movedim");
     TS_CHECK(!used_src[s], "[movedim] repeated dim in `source` (", list_str(source), ")");
@@ -171,6 +214,7 @@ Tensor movedim_kernel(const Tensor& self, IntArrayRef source, IntArrayRef destin
     while (used_src[next_src]) ++next_src;
     order[d] = next_src++;
   }
+  order.resize(n);
   return ops::permute(self, order);
 }
 
@@ -186,7 +230,9 @@ Tensor expand_kernel(const Tensor& self, IntArrayRef size) {
       TS_CHECK(target >= 0, "[expand] The expanded size of the tensor (", target,
                ") isn't allowed in a leading, non-existing dimension ", i);
       sizes[i] = target;
-      strides[i] = 0;
+      // A new leading dim of size 1 gets the stride a contiguous layout would give it (as ATen;
+      // all new dims of a 0-d tensor get stride 0).
+      strides[i] = target != 1 || nd == 0 ? 0 : sizes[i + 1] * strides[i + 1];
       continue;
     }
     int64_t cur = self.sizes()[j];
@@ -198,6 +244,7 @@ Tensor expand_kernel(const Tensor& self, IntArrayRef size) {
     sizes[i] = target;
     strides[i] = cur == target ? self.strides()[j] : 0;
   }
+  checked_numel(sizes, "expand");  // a wrapped-around element count would make later ops misjudge the size
   return make_view(self, std::move(sizes), std::move(strides), self.storage_offset());
 }
 
@@ -208,8 +255,11 @@ std::pair<DimVector, DimVector> squeezed(const Tensor& self, OptionalIntArrayRef
   if (!dims) {
     for (int64_t i = 0; i < n; ++i) drop[i] = self.sizes()[i] == 1;
   } else {
+    std::vector<bool> seen(static_cast<size_t>(std::max<int64_t>(n, 1)), false);
     for (int64_t d : *dims) {
       int64_t w = wrap_dim(d, n, "squeeze");
+      TS_CHECK(!seen[w], "[squeeze] dim ", w, " appears multiple times in the list of dims");
+      seen[w] = true;
       if (n > 0) drop[w] = self.sizes()[w] == 1;
     }
   }
@@ -341,7 +391,7 @@ Tensor unflatten_kernel(const Tensor& self, int64_t dim, IntArrayRef sizes) {
 
 Tensor diagonal_kernel(const Tensor& self, int64_t offset, int64_t dim1, int64_t dim2) {
   int64_t n = self.dim();
-  TS_CHECK(n >= 2, "[diagonal] diagonal dimensions requires at least 2 dims, got ", n);
+  // Fewer than 2 dims: wrap_dim raises PyTorch's IndexError, or the two dims coincide.
   dim1 = wrap_dim(dim1, n, "diagonal");
   dim2 = wrap_dim(dim2, n, "diagonal");
   TS_CHECK(dim1 != dim2, "[diagonal] diagonal dimensions cannot be identical ", dim1, ", ", dim2);

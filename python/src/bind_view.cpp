@@ -21,6 +21,12 @@ std::optional<std::vector<int64_t>> dims_or_none(nb::handle dim, const char* op)
   return int_list_from_object(dim, op, "dim");
 }
 
+// x.view() etc.: PyTorch raises TypeError rather than reading an empty size.
+const nb::args& required(const nb::args& args, const char* op, const char* what) {
+  TS_CHECK_TYPE(args.size() > 0, "[", op, "] ", op, "() missing 1 required positional arguments: \"", what, "\"");
+  return args;
+}
+
 nb::tuple split_any(const Tensor& t, nb::handle split, int64_t dim) {
   if (PyIndex_Check(split.ptr())) return to_tuple(ops::split(t, nb::cast<int64_t>(split), dim));
   auto sizes = int_list_from_object(split, "split", "split_size_or_sections");
@@ -33,10 +39,10 @@ TS_BINDER(view, 10) {
   cls.def("view", [](const Tensor& t, nb::args args) {
        DType dt;
        if (args.size() == 1 && nb::try_cast<DType>(args[0], dt)) return ops::view_dtype(t, dt);
-       return ops::view(t, int_list_from_args(args, "view"));
+       return ops::view(t, int_list_from_args(required(args, "view", "size"), "view"));
      })
       .def("view_as", [](const Tensor& t, const Tensor& o) { return ops::view(t, o.sizes()); }, "other"_a)
-      .def("reshape", [](const Tensor& t, nb::args args) { return ops::reshape(t, int_list_from_args(args, "reshape")); })
+      .def("reshape", [](const Tensor& t, nb::args args) { return ops::reshape(t, int_list_from_args(required(args, "reshape", "shape"), "reshape")); })
       .def("reshape_as", [](const Tensor& t, const Tensor& o) { return ops::reshape(t, o.sizes()); }, "other"_a)
       .def("as_strided", [](const Tensor& t, std::vector<int64_t> size, std::vector<int64_t> stride,
                             std::optional<int64_t> off) { return ops::as_strided(t, size, stride, off); },
@@ -55,11 +61,11 @@ TS_BINDER(view, 10) {
         TS_CHECK(t.dim() >= 2, "[mT] tensor.mT is only supported on matrices or batches of matrices. Got ", t.dim(), "-D tensor.");
         return ops::transpose(t, -2, -1);
       })
-      .def("permute", [](const Tensor& t, nb::args args) { return ops::permute(t, int_list_from_args(args, "permute", "dims")); })
+      .def("permute", [](const Tensor& t, nb::args args) { return ops::permute(t, int_list_from_args(required(args, "permute", "dims"), "permute", "dims")); })
       .def("movedim", [](const Tensor& t, nb::handle s, nb::handle d) {
         return ops::movedim(t, int_list_from_object(s, "movedim", "source"), int_list_from_object(d, "movedim", "destination"));
       }, "source"_a, "destination"_a)
-      .def("expand", [](const Tensor& t, nb::args args) { return ops::expand(t, int_list_from_args(args, "expand")); })
+      .def("expand", [](const Tensor& t, nb::args args) { return ops::expand(t, int_list_from_args(required(args, "expand", "size"), "expand")); })
       .def("expand_as", [](const Tensor& t, const Tensor& o) { return ops::expand(t, o.sizes()); }, "other"_a)
       .def("squeeze", [](const Tensor& t, nb::handle dim) { return ops::squeeze(t, opt_dims(dims_or_none(dim, "squeeze"))); },
            "dim"_a = nb::none())
