@@ -160,7 +160,7 @@ Tensor logsumexp_kernel(const Tensor& self, IntArrayRef dim, bool keepdim) {
 }
 
 Tensor any_all(const char* op, bool is_any, const Tensor& self, OptionalIntArrayRef dim, bool keepdim) {
-  uint64_t mask = make_dim_mask(dim, self.dim(), op);
+  uint64_t mask = make_dim_mask(dim, self.dim(), op, false);
   DType out = self.dtype() == DType::UInt8 ? DType::UInt8 : DType::Bool;
   return run_reduce(is_any ? ReduceOp::Any : ReduceOp::All, self, mask, keepdim, out);
 }

@@ -4,18 +4,18 @@
 
 namespace tessera {
 
-uint64_t make_dim_mask(OptionalIntArrayRef dims, int64_t ndim, const char* op) {
+uint64_t make_dim_mask(OptionalIntArrayRef dims, int64_t ndim, const char* op, bool empty_means_all) {
   TS_CHECK(ndim <= 64, "[", op, "] supports tensors of at most 64 dims, got ", ndim);
   uint64_t all = ndim == 64 ? ~uint64_t(0) : ((uint64_t(1) << ndim) - 1);
-  if (!dims || dims->empty()) return all;
-  uint64_t mask = 0;
+  if (!dims) return all;
+  if (dims->empty()) return empty_means_all ? all : 0;
+  uint64_t seen = 0;
   for (int64_t d : *dims) {
     int64_t w = wrap_dim(d, ndim, op);
-    if (ndim == 0) continue;  // a 0-d tensor accepts dim 0 / -1 (repeats included, as torch)
-    TS_CHECK(!(mask >> w & 1), "[", op, "] dim ", w, " appears multiple times in the list of dims");
-    mask |= uint64_t(1) << w;
+    TS_CHECK(!(seen >> w & 1), "[", op, "] dim ", w, " appears multiple times in the list of dims");
+    seen |= uint64_t(1) << w;
   }
-  return mask;
+  return ndim == 0 ? 0 : seen;  // a 0-d tensor accepts dim 0 / -1 and has nothing to reduce
 }
 
 DimVector reduced_shape(IntArrayRef sizes, uint64_t mask, bool keepdim) {

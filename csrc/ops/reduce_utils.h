@@ -11,7 +11,8 @@ namespace tessera {
 
 // Bit d set when dim d is reduced. No dims (nullopt or empty) means every dim. IndexError for a dim
 // out of range, RuntimeError for a repeated dim.
-uint64_t make_dim_mask(OptionalIntArrayRef dims, int64_t ndim, const char* op);
+// any/all pass empty_means_all=false: an empty list there reduces nothing, as in torch.
+uint64_t make_dim_mask(OptionalIntArrayRef dims, int64_t ndim, const char* op, bool empty_means_all = true);
 // The output shape of a reduction over `mask`.
 DimVector reduced_shape(IntArrayRef sizes, uint64_t mask, bool keepdim);
 // `x` as a contiguous [O, R, I] problem: when the reduced dims (ignoring size-1 dims) form one
