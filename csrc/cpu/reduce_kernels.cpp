@@ -66,8 +66,9 @@ void mean(const Tensor& in, ReduceShape s, const Tensor& out) {
   T* o = out.data<T>();
   const double n = static_cast<double>(s.reduced);
   auto add = [](double a, double b) { return a + b; };
-  drive<double>(x, s, 0.0, [](double a, T v) { return a + static_cast<double>(v); }, add,
-                [o, n](int64_t i, double a) { o[i] = static_cast<T>(a / n); });
+  drive<double>(
+      x, s, 0.0, [](double a, T v) { return a + static_cast<double>(v); }, add,
+      [o, n](int64_t i, double a) { o[i] = static_cast<T>(a / n); });
 }
 
 // NaN-propagating max/min on the compute type (bool, integers, float).
@@ -128,28 +129,38 @@ void norm(ReduceOp op, double p, const Tensor& in, ReduceShape s, const Tensor& 
   auto absd = [](T v) { return std::fabs(static_cast<double>(v)); };
   switch (op) {
     case ReduceOp::Norm2:
-      drive<double>(x, s, 0.0, [](double a, T v) { double d = static_cast<double>(v); return a + d * d; }, add,
-                    [o](int64_t i, double a) { o[i] = static_cast<T>(std::sqrt(a)); });
+      drive<double>(
+          x, s, 0.0,
+          [](double a, T v) {
+            double d = static_cast<double>(v);
+            return a + d * d;
+          },
+          add, [o](int64_t i, double a) { o[i] = static_cast<T>(std::sqrt(a)); });
       break;
     case ReduceOp::Norm1:
-      drive<double>(x, s, 0.0, [absd](double a, T v) { return a + absd(v); }, add,
-                    [o](int64_t i, double a) { o[i] = static_cast<T>(a); });
+      drive<double>(
+          x, s, 0.0, [absd](double a, T v) { return a + absd(v); }, add,
+          [o](int64_t i, double a) { o[i] = static_cast<T>(a); });
       break;
     case ReduceOp::Norm0:
-      drive<double>(x, s, 0.0, [](double a, T v) { return a + (static_cast<double>(v) != 0.0 ? 1.0 : 0.0); }, add,
-                    [o](int64_t i, double a) { o[i] = static_cast<T>(a); });
+      drive<double>(
+          x, s, 0.0, [](double a, T v) { return a + (static_cast<double>(v) != 0.0 ? 1.0 : 0.0); }, add,
+          [o](int64_t i, double a) { o[i] = static_cast<T>(a); });
       break;
     case ReduceOp::NormInf:
-      drive<double>(x, s, 0.0, [absd](double a, T v) { return max_step(a, absd(v)); }, max_step<double>,
-                    [o](int64_t i, double a) { o[i] = static_cast<T>(a); });
+      drive<double>(
+          x, s, 0.0, [absd](double a, T v) { return max_step(a, absd(v)); }, max_step<double>,
+          [o](int64_t i, double a) { o[i] = static_cast<T>(a); });
       break;
     case ReduceOp::NormNegInf:
-      drive<double>(x, s, highest<double>(), [absd](double a, T v) { return min_step(a, absd(v)); },
-                    min_step<double>, [o](int64_t i, double a) { o[i] = static_cast<T>(a); });
+      drive<double>(
+          x, s, highest<double>(), [absd](double a, T v) { return min_step(a, absd(v)); }, min_step<double>,
+          [o](int64_t i, double a) { o[i] = static_cast<T>(a); });
       break;
     default:
-      drive<double>(x, s, 0.0, [absd, p](double a, T v) { return a + std::pow(absd(v), p); }, add,
-                    [o, p](int64_t i, double a) { o[i] = static_cast<T>(std::pow(a, 1.0 / p)); });
+      drive<double>(
+          x, s, 0.0, [absd, p](double a, T v) { return a + std::pow(absd(v), p); }, add,
+          [o, p](int64_t i, double a) { o[i] = static_cast<T>(std::pow(a, 1.0 / p)); });
   }
 }
 
@@ -202,8 +213,7 @@ void reduce_cpu(ReduceOp op, const Tensor& in, ReduceShape s, const Tensor& out,
       break;
     case ReduceOp::Var:
     case ReduceOp::Std:
-      TS_DISPATCH_FLOATING_TYPES(in.dtype(), "var",
-                                 [&] { var_std<scalar_t>(op == ReduceOp::Std, param, in, s, out); });
+      TS_DISPATCH_FLOATING_TYPES(in.dtype(), "var", [&] { var_std<scalar_t>(op == ReduceOp::Std, param, in, s, out); });
       break;
     case ReduceOp::LogSumExp:
       TS_DISPATCH_FLOATING_TYPES(in.dtype(), "logsumexp", [&] { logsumexp<scalar_t>(in, s, out); });

@@ -78,11 +78,13 @@ void topk_cpu(const Tensor& in, ReduceShape s, int64_t k, bool largest, bool /*s
   TS_DISPATCH_NUMERIC_TYPES(in.dtype(), "topk", [&] {
     using A = opmath_t<scalar_t>;
     if (largest) {
-      for_rows<scalar_t>(in, s, k, values, indices,
-                         [k](auto& buf) { std::partial_sort(buf.begin(), buf.begin() + k, buf.end(), Descending<A>()); });
+      for_rows<scalar_t>(in, s, k, values, indices, [k](auto& buf) {
+        std::partial_sort(buf.begin(), buf.begin() + k, buf.end(), Descending<A>());
+      });
     } else {
-      for_rows<scalar_t>(in, s, k, values, indices,
-                         [k](auto& buf) { std::partial_sort(buf.begin(), buf.begin() + k, buf.end(), Ascending<A>()); });
+      for_rows<scalar_t>(in, s, k, values, indices, [k](auto& buf) {
+        std::partial_sort(buf.begin(), buf.begin() + k, buf.end(), Ascending<A>());
+      });
     }
   });
 }

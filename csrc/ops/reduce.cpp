@@ -11,8 +11,7 @@
 namespace tessera {
 
 TS_DEFINE_STUB(reduce_stub, "reduce", void(ReduceOp, const Tensor&, ReduceShape, const Tensor&, double));
-TS_DEFINE_STUB(arg_reduce_stub, "arg_reduce",
-               void(bool, const Tensor&, ReduceShape, const Tensor&, const Tensor&));
+TS_DEFINE_STUB(arg_reduce_stub, "arg_reduce", void(bool, const Tensor&, ReduceShape, const Tensor&, const Tensor&));
 
 namespace {
 
@@ -50,7 +49,8 @@ Tensor mean_kernel(const Tensor& self, OptionalIntArrayRef dim, bool keepdim, st
 }
 
 Tensor prod_kernel(const Tensor& self, std::optional<int64_t> dim, bool keepdim, std::optional<DType> dtype) {
-  uint64_t mask = dim ? make_dim_mask(IntArrayRef(&*dim, 1), self.dim(), "prod") : make_dim_mask({}, self.dim(), "prod");
+  uint64_t mask =
+      dim ? make_dim_mask(IntArrayRef(&*dim, 1), self.dim(), "prod") : make_dim_mask({}, self.dim(), "prod");
   DType out = dtype ? *dtype : (is_integral(self.dtype(), true) ? DType::Int64 : self.dtype());
   return run_reduce(ReduceOp::Prod, dtype ? to_dtype(self, *dtype) : self, mask, dim ? keepdim : false, out);
 }
@@ -141,12 +141,13 @@ Tensor norm_kernel(const Tensor& self, double p, OptionalIntArrayRef dim, bool k
     bool empty_reduced = !dim || dim->empty() || self.dim() == 0;
     for (int64_t d = 0; d < self.dim(); ++d)
       if ((mask >> d & 1) && self.sizes()[d] == 0) empty_reduced = true;
-    TS_CHECK(!empty_reduced, "[norm] cannot compute the ", p, " norm on an empty tensor because the operation "
+    TS_CHECK(!empty_reduced, "[norm] cannot compute the ", p,
+             " norm on an empty tensor because the operation "
              "does not have an identity");
   }
-  ReduceOp op = p == 2 ? ReduceOp::Norm2
-                : p == 1 ? ReduceOp::Norm1
-                : p == 0 ? ReduceOp::Norm0
+  ReduceOp op = p == 2          ? ReduceOp::Norm2
+                : p == 1        ? ReduceOp::Norm1
+                : p == 0        ? ReduceOp::Norm0
                 : std::isinf(p) ? (p > 0 ? ReduceOp::NormInf : ReduceOp::NormNegInf)
                                 : ReduceOp::NormP;
   DType out = dtype ? *dtype : self.dtype();
@@ -173,10 +174,10 @@ Tensor all_kernel(const Tensor& self, OptionalIntArrayRef dim, bool keepdim) {
 
 }  // namespace
 
-TS_REGISTER_OP_ALL_BACKENDS("sum(Tensor self, int[]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
-                            &sum_kernel);
-TS_REGISTER_OP_ALL_BACKENDS("mean(Tensor self, int[]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
-                            &mean_kernel);
+TS_REGISTER_OP_ALL_BACKENDS(
+    "sum(Tensor self, int[]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor", &sum_kernel);
+TS_REGISTER_OP_ALL_BACKENDS(
+    "mean(Tensor self, int[]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor", &mean_kernel);
 TS_REGISTER_OP_ALL_BACKENDS("prod(Tensor self, int? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
                             &prod_kernel);
 TS_REGISTER_OP_ALL_BACKENDS("max(Tensor self) -> Tensor", &max_all_kernel);

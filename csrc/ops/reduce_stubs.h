@@ -10,14 +10,14 @@ namespace tessera {
 class Tensor;
 
 enum class ReduceOp : int8_t {
-  Sum,        // out dtype == in dtype, or int64 for integer/bool inputs
-  Prod,       // same
-  Mean,       // floating only
-  Max,        // NaN-propagating
+  Sum,   // out dtype == in dtype, or int64 for integer/bool inputs
+  Prod,  // same
+  Mean,  // floating only
+  Max,   // NaN-propagating
   Min,
-  Any,        // out bool or uint8
+  Any,  // out bool or uint8
   All,
-  Var,        // param = correction; floating only
+  Var,  // param = correction; floating only
   Std,
   LogSumExp,  // floating only
   NormP,      // param = p, general p (not 0, 1, 2, +-inf)
@@ -35,8 +35,8 @@ struct ReduceShape {
 // out[o, i] = reduce_r in[o, r, i].
 TS_DECLARE_STUB(reduce_stub, void(ReduceOp, const Tensor& in, ReduceShape, const Tensor& out, double param));
 // Values (may be undefined) and int64 indices of the max (is_max) or min along R, NaN first.
-TS_DECLARE_STUB(arg_reduce_stub, void(bool is_max, const Tensor& in, ReduceShape, const Tensor& values,
-                                      const Tensor& indices));
+TS_DECLARE_STUB(arg_reduce_stub,
+                void(bool is_max, const Tensor& in, ReduceShape, const Tensor& values, const Tensor& indices));
 // Inclusive scan along R; in and out have the same dtype.
 TS_DECLARE_STUB(scan_stub, void(bool is_prod, const Tensor& in, ReduceShape, const Tensor& out));
 

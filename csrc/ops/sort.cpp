@@ -36,12 +36,13 @@ std::tuple<Tensor, Tensor> topk_kernel(const Tensor& self, int64_t k, int64_t di
   TS_CHECK(self.dtype() != DType::Bool, "[topk] does not support bool dtypes on CPU");
   const int64_t n = self.dim() == 0 ? 1 : self.sizes()[d];
   TS_CHECK(k >= 0 && k <= n, "[topk] selected index k out of range: k = ", k, " for a dim of size ", n);
+  // A 0-d input gives its element back for k = 0 or 1, as torch.
   DimVector shape(self.sizes().begin(), self.sizes().end());
   if (self.dim() > 0) shape[d] = k;
   Tensor values = empty_tensor(shape, self.dtype(), self.device());
   Tensor indices = empty_tensor(shape, DType::Int64, self.device());
   auto [c, s] = layout(self, d);
-  topk_stub(self.device(), c, s, k, largest, sorted, values, indices);
+  topk_stub(self.device(), c, s, self.dim() == 0 ? 1 : k, largest, sorted, values, indices);
   return {values, indices};
 }
 

@@ -41,8 +41,12 @@ nb::object py_max_min(bool is_max, const Tensor& x, nb::handle dim, bool keepdim
   int64_t d = nb::cast<int64_t>(dim);
   return make_return(name, is_max ? ops::max(x, d, keepdim) : ops::min(x, d, keepdim));
 }
-nb::object py_max(const Tensor& x, nb::handle dim, bool keepdim) { return py_max_min(true, x, dim, keepdim); }
-nb::object py_min(const Tensor& x, nb::handle dim, bool keepdim) { return py_max_min(false, x, dim, keepdim); }
+nb::object py_max(const Tensor& x, nb::handle dim, bool keepdim) {
+  return py_max_min(true, x, dim, keepdim);
+}
+nb::object py_min(const Tensor& x, nb::handle dim, bool keepdim) {
+  return py_max_min(false, x, dim, keepdim);
+}
 
 Tensor py_amax(const Tensor& x, nb::handle dim, bool keepdim) {
   auto d = parse_dims(dim, "amax");
