@@ -190,7 +190,12 @@ void logsumexp(const Tensor& in, ReduceShape s, const Tensor& out) {
   two_pass(
       x, s, lowest<double>(), [](double a, T v) { return max_step(a, static_cast<double>(v)); }, max_step<double>,
       [](double m) { return std::isinf(m) ? 0.0 : m; },  // all -inf, or an inf: no shift (as torch)
-      [](double a, T v, double m) { return a + std::exp(static_cast<double>(v) - m); },
+      // exp in the type's compute precision (float for 16/32-bit floats): exp(double) is much
+      // slower and the sum is still accumulated in double.
+      [](double a, T v, double m) {
+        using E = opmath_t<T>;
+        return a + static_cast<double>(std::exp(static_cast<E>(static_cast<E>(v) - static_cast<E>(m))));
+      },
       [o](int64_t i, double sum, double m) { o[i] = static_cast<T>(std::log(sum) + m); });
 }
 

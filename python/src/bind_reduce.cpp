@@ -21,14 +21,19 @@ Tensor py_mean(const Tensor& x, nb::handle dim, bool keepdim, OptDT dtype) {
   auto d = parse_dims(dim, "mean");
   return ops::mean(x, as_ref(d), keepdim, dtype);
 }
-Tensor py_prod(const Tensor& x, std::optional<int64_t> dim, bool keepdim, OptDT dtype) {
-  return ops::prod(x, dim, keepdim, dtype);
+Tensor py_prod(const Tensor& x, std::optional<int64_t> dim, std::optional<bool> keepdim, OptDT dtype) {
+  TS_CHECK_TYPE(dim || !keepdim, "[prod] keepdim is only accepted together with dim");
+  return ops::prod(x, dim, keepdim.value_or(false), dtype);
 }
 
 // max(input) | max(input, dim, keepdim=False) | max(input, other) (elementwise maximum).
-nb::object py_max_min(bool is_max, const Tensor& x, nb::handle dim, bool keepdim) {
+nb::object py_max_min(bool is_max, const Tensor& x, nb::handle dim, std::optional<bool> keepdim_arg) {
   const char* name = is_max ? "max" : "min";
-  if (dim.is_none()) return nb::cast(is_max ? ops::max(x) : ops::min(x));
+  const bool keepdim = keepdim_arg.value_or(false);
+  if (dim.is_none()) {
+    TS_CHECK_TYPE(!keepdim_arg, "[", name, "] keepdim is only accepted together with dim");
+    return nb::cast(is_max ? ops::max(x) : ops::min(x));
+  }
   if (nb::isinstance<Tensor>(dim)) {
     nb::module_ ts = nb::module_::import_("tessera");
     const char* fn = is_max ? "maximum" : "minimum";
@@ -41,10 +46,10 @@ nb::object py_max_min(bool is_max, const Tensor& x, nb::handle dim, bool keepdim
   int64_t d = nb::cast<int64_t>(dim);
   return make_return(name, is_max ? ops::max(x, d, keepdim) : ops::min(x, d, keepdim));
 }
-nb::object py_max(const Tensor& x, nb::handle dim, bool keepdim) {
+nb::object py_max(const Tensor& x, nb::handle dim, std::optional<bool> keepdim) {
   return py_max_min(true, x, dim, keepdim);
 }
-nb::object py_min(const Tensor& x, nb::handle dim, bool keepdim) {
+nb::object py_min(const Tensor& x, nb::handle dim, std::optional<bool> keepdim) {
   return py_max_min(false, x, dim, keepdim);
 }
 
@@ -118,12 +123,12 @@ TS_BINDER(reduce, 10) {
   cls.def("sum", &py_sum, "dim"_a = none, "keepdim"_a = false, nb::kw_only(), "dtype"_a = none);
   m.def("mean", &py_mean, "input"_a, "dim"_a = none, "keepdim"_a = false, nb::kw_only(), "dtype"_a = none);
   cls.def("mean", &py_mean, "dim"_a = none, "keepdim"_a = false, nb::kw_only(), "dtype"_a = none);
-  m.def("prod", &py_prod, "input"_a, "dim"_a = none, "keepdim"_a = false, nb::kw_only(), "dtype"_a = none);
-  cls.def("prod", &py_prod, "dim"_a = none, "keepdim"_a = false, nb::kw_only(), "dtype"_a = none);
-  m.def("max", &py_max, "input"_a, "dim"_a = none, "keepdim"_a = false);
-  cls.def("max", &py_max, "dim"_a = none, "keepdim"_a = false);
-  m.def("min", &py_min, "input"_a, "dim"_a = none, "keepdim"_a = false);
-  cls.def("min", &py_min, "dim"_a = none, "keepdim"_a = false);
+  m.def("prod", &py_prod, "input"_a, "dim"_a = none, "keepdim"_a = none, nb::kw_only(), "dtype"_a = none);
+  cls.def("prod", &py_prod, "dim"_a = none, "keepdim"_a = none, nb::kw_only(), "dtype"_a = none);
+  m.def("max", &py_max, "input"_a, "dim"_a = none, "keepdim"_a = none);
+  cls.def("max", &py_max, "dim"_a = none, "keepdim"_a = none);
+  m.def("min", &py_min, "input"_a, "dim"_a = none, "keepdim"_a = none);
+  cls.def("min", &py_min, "dim"_a = none, "keepdim"_a = none);
   m.def("amax", &py_amax, "input"_a, "dim"_a.none() = nb::tuple(), "keepdim"_a = false);
   cls.def("amax", &py_amax, "dim"_a.none() = nb::tuple(), "keepdim"_a = false);
   m.def("amin", &py_amin, "input"_a, "dim"_a.none() = nb::tuple(), "keepdim"_a = false);

@@ -292,3 +292,16 @@ def test_sum_dim_tuple_list_and_uint8_any(seed):
     check(lambda m, t: m.all(t, (1,)), x)
     assert ts.any(to_ts(x)).dtype == ts.uint8
     assert math.isnan(ts.mean(to_ts(rand((0,)))).item()) if hasattr(ts.Tensor, "item") else True
+
+
+def test_size_one_dims_and_layouts(seed):
+    x = rand((3, 1, 4, 1, 2))
+    for dim in (None, 1, 3, (0, 2), (1, 3), (0, 4), (2, 3, 4), (0, 1, 3)):
+        for keepdim in (False, True):
+            check(lambda m, t: m.sum(t, dim, keepdim), x, noncontig=True)
+            check(lambda m, t: m.amax(t, dim, keepdim), x)
+            check(lambda m, t: m.var(t, dim, keepdim=keepdim), x)
+            check(lambda m, t: m.logsumexp(t, dim if dim is not None else (0, 1), keepdim), x)
+    for dim in range(5):
+        check(lambda m, t: m.max(t, dim), x, noncontig=True)
+        check(lambda m, t: m.cumsum(t, dim), x, noncontig=True)
