@@ -305,3 +305,30 @@ def test_size_one_dims_and_layouts(seed):
     for dim in range(5):
         check(lambda m, t: m.max(t, dim), x, noncontig=True)
         check(lambda m, t: m.cumsum(t, dim), x, noncontig=True)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.int32, torch.float64])
+def test_permuted_strides(seed, dtype):
+    """Inputs whose strides are permuted (a transposed numpy array) in every op family."""
+    base = rand((4, 5, 6), dtype).numpy()
+    for perm in ((2, 0, 1), (1, 2, 0), (0, 2, 1)):
+        arr = base.transpose(perm)
+        t, x = torch.from_numpy(arr), ts.from_numpy(arr)
+        assert not x.is_contiguous()
+        for dim in (0, 1, 2, (0, 2), (1, 2), None):
+            assert_close(ts.sum(x, dim), torch.sum(t, dim))
+            assert_close(ts.amax(x, dim), torch.amax(t, dim))
+            assert_close(ts.any(x, dim), torch.any(t, dim))
+            if dtype.is_floating_point:
+                assert_close(ts.var(x, dim), torch.var(t, dim))
+        for dim in (0, 1, 2):
+            r, e = ts.min(x, dim), torch.min(t, dim)
+            assert_close(r.values, e.values)
+            assert_close(r.indices, e.indices)
+            assert_close(ts.argmax(x, dim), torch.argmax(t, dim))
+            assert_close(ts.cumsum(x, dim), torch.cumsum(t, dim))
+            assert_close(ts.prod(x, dim), torch.prod(t, dim))
+            v, i = ts.sort(x, dim=dim, stable=True)
+            ev, ei = torch.sort(t, dim=dim, stable=True)
+            assert_close(v, ev)
+            assert_close(i, ei)
