@@ -18,6 +18,11 @@ constexpr int kLanes = 8;
 // step(acc, x) -> acc over n contiguous values, merge(acc, acc) -> acc over the lanes.
 template <class Acc, class T, class Step, class Merge>
 inline Acc inner_reduce(const T* x, int64_t n, Acc init, const Step& step, const Merge& merge) {
+  if (n < kLanes) {  // short rows (many outputs): skip the lane set-up
+    Acc r = init;
+    for (int64_t i = 0; i < n; ++i) r = step(r, x[i]);
+    return r;
+  }
   Acc a[kLanes];
   for (int j = 0; j < kLanes; ++j) a[j] = init;
   int64_t i = 0;

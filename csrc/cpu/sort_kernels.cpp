@@ -32,8 +32,9 @@ struct Descending {
   }
 };
 
-// Calls fn(buffer, o, i) for every row with the row gathered into `buffer`, then writes the
-// first `m` buffer entries to the outputs laid out [O, m, I].
+// Calls fn(buffer) for every row along R, gathered into a (value, index) buffer, then writes
+// the first `m` buffer entries to the outputs laid out [O, m, I]. For an outer dim (I > 1), up to
+// 16 neighbouring rows are gathered together so that every read of the input is contiguous.
 template <class T, class Fn>
 void for_rows(const Tensor& in, ReduceShape s, int64_t m, const Tensor& values, const Tensor& indices, const Fn& fn) {
   using A = opmath_t<T>;
@@ -42,18 +43,24 @@ void for_rows(const Tensor& in, ReduceShape s, int64_t m, const Tensor& values, 
   const T* x = in.data<T>();
   T* vo = values.defined() ? values.data<T>() : nullptr;
   int64_t* io = indices.data<int64_t>();
-  const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(R, 1));
-  parallel_for(0, O * I, grain, [&](int64_t b, int64_t e) {
-    std::vector<std::pair<A, int64_t>> buf(R);
+  const int64_t B =
+      I == 1 ? 1 : std::clamp<int64_t>((int64_t(1) << 20) / std::max<int64_t>(R, 1), 1, std::min<int64_t>(I, 16));
+  const int64_t nblk = (I + B - 1) / B;
+  const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(R * B, 1));
+  parallel_for(0, O * nblk, grain, [&](int64_t b, int64_t e) {
+    std::vector<std::vector<std::pair<A, int64_t>>> bufs(B, std::vector<std::pair<A, int64_t>>(R));
     for (int64_t t = b; t < e; ++t) {
-      const int64_t o = t / I, i = t % I;
-      const T* src = x + o * R * I + i;
-      for (int64_t r = 0; r < R; ++r) buf[r] = {static_cast<A>(src[r * I]), r};
-      fn(buf);
-      const int64_t ob = o * m * I + i;
+      const int64_t o = t / nblk, i0 = (t % nblk) * B, w = std::min(B, I - i0);
+      const T* src = x + o * R * I + i0;
+      for (int64_t r = 0; r < R; ++r)
+        for (int64_t j = 0; j < w; ++j) bufs[j][r] = {static_cast<A>(src[r * I + j]), r};
+      for (int64_t j = 0; j < w; ++j) fn(bufs[j]);
+      const int64_t ob = o * m * I + i0;
       for (int64_t r = 0; r < m; ++r) {
-        if (vo) vo[ob + r * I] = static_cast<T>(buf[r].first);
-        io[ob + r * I] = buf[r].second;
+        for (int64_t j = 0; j < w; ++j) {
+          if (vo) vo[ob + r * I + j] = static_cast<T>(bufs[j][r].first);
+          io[ob + r * I + j] = bufs[j][r].second;
+        }
       }
     }
   });
