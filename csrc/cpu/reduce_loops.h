@@ -5,6 +5,7 @@
 //  - I > 1: each output block accumulates whole rows of I elements (no strided gathers).
 // Both parallelise over outputs (or chunks) with parallel_for.
 #include <algorithm>
+#include <memory>
 #include <vector>
 
 #include "cpu/parallel.h"
@@ -60,7 +61,9 @@ void drive(const T* x, ReduceShape s, Acc init, const Step& step, const Merge& m
     for (int64_t o = 0; o < O; ++o) {  // few long rows: chunks, then merge the partials in order
       const int64_t nchunks = std::min<int64_t>(nt * 4, (R + kGrain - 1) / kGrain);
       const int64_t chunk = (R + nchunks - 1) / nchunks;
-      std::vector<Acc> part(nchunks, init);
+      // Not std::vector: vector<bool> packs bits, and chunks are written from several threads.
+      std::unique_ptr<Acc[]> part(new Acc[nchunks]);
+      std::fill(part.get(), part.get() + nchunks, init);
       const T* row = x + o * R;
       parallel_for(0, nchunks, 1, [&](int64_t b, int64_t e) {
         for (int64_t c = b; c < e; ++c) {
@@ -76,6 +79,35 @@ void drive(const T* x, ReduceShape s, Acc init, const Step& step, const Merge& m
   }
   const int64_t cb = column_block(O, I);
   const int64_t nb = (I + cb - 1) / cb;
+  const int64_t nt = get_num_threads();
+  if (O * nb < nt && O * R * I >= 2 * kGrain && R >= 2 * nt) {
+    // Few column blocks but many rows (e.g. a tall, narrow tensor over dim 0): each task
+    // accumulates a chunk of rows; the partial blocks are then merged in order.
+    const int64_t tasks = O * nb, nr = (nt + tasks - 1) / tasks, rc = (R + nr - 1) / nr;
+    std::unique_ptr<Acc[]> part(new Acc[tasks * nr * cb]);
+    std::fill(part.get(), part.get() + tasks * nr * cb, init);
+    parallel_for(0, tasks * nr, 1, [&](int64_t b, int64_t e) {
+      for (int64_t u = b; u < e; ++u) {
+        const int64_t t = u / nr, q = u % nr;
+        const int64_t o = t / nb, c0 = (t % nb) * cb, w = std::min(I, c0 + cb) - c0;
+        Acc* acc = part.get() + u * cb;
+        const T* base = x + o * R * I + c0;
+        for (int64_t r = q * rc; r < std::min(R, (q + 1) * rc); ++r) {
+          const T* row = base + r * I;
+          for (int64_t c = 0; c < w; ++c) acc[c] = step(acc[c], row[c]);
+        }
+      }
+    });
+    for (int64_t t = 0; t < tasks; ++t) {
+      const int64_t o = t / nb, c0 = (t % nb) * cb, w = std::min(I, c0 + cb) - c0;
+      for (int64_t c = 0; c < w; ++c) {
+        Acc a = part[t * nr * cb + c];
+        for (int64_t q = 1; q < nr; ++q) a = merge(a, part[(t * nr + q) * cb + c]);
+        fin(o * I + c0 + c, a);
+      }
+    }
+    return;
+  }
   const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(R * cb, 1));
   parallel_for(0, O * nb, grain, [&](int64_t b, int64_t e) {
     Acc acc[kMaxBlock];

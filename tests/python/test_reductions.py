@@ -332,3 +332,26 @@ def test_permuted_strides(seed, dtype):
             ev, ei = torch.sort(t, dim=dim, stable=True)
             assert_close(v, ev)
             assert_close(i, ei)
+
+
+def test_tall_narrow_outer_reductions(seed):
+    """Many rows, few columns: rows are split across threads and the partials merged."""
+    x = rand((200000, 3))
+    for op in ("amax", "amin", "any"):
+        check(lambda m, t: getattr(m, op)(t, dim=0), x)
+    for op in ("sum", "mean", "norm"):  # torch's float32 error here is ~2e-5: compare with float64
+        assert_close(getattr(ts, op)(to_ts(x), dim=0), getattr(torch, op)(x.double(), dim=0).float())
+    check(lambda m, t: m.sum(t, 0), rand((100000, 5), torch.int32))
+    check(lambda m, t: m.prod(t, 0), rand((100000, 2), torch.int64, low=-1, high=1))
+    x[777, 1] = float("nan")
+    check(lambda m, t: m.amax(t, 0), x)
+
+
+def test_long_rows_split_across_threads(seed):
+    """One long row (chunked across threads) for every accumulator type, bool included."""
+    for dtype in (torch.bool, torch.uint8, torch.int32, torch.float16, torch.float64):
+        x = rand((300000,), dtype, low=0, high=1)
+        for op in ("amax", "amin", "any", "all", "argmax"):
+            check(lambda m, t: getattr(m, op)(t), x)
+        check(lambda m, t: m.sum(t), x, **LOOSE.get(dtype, {}))
+        check(lambda m, t: m.max(t), x)
