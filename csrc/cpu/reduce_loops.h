@@ -133,6 +133,17 @@ void two_pass(const T* x, ReduceShape s, double init1, const Step1& step1, const
   const int64_t O = s.outer, R = s.reduced, I = s.inner;
   if (O * I == 0) return;
   auto plus = [](double a, double b) { return a + b; };
+  if (I == 1 && O < get_num_threads() && O * R >= 2 * kGrain) {
+    // A few long rows: each pass is a chunked parallel reduction of one row.
+    for (int64_t o = 0; o < O; ++o) {
+      const T* row = x + o * R;
+      double st = 0;
+      drive<double>(row, ReduceShape{1, R, 1}, init1, step1, merge1, [&](int64_t, double a) { st = fin1(a); });
+      auto st2 = [&](double a, T v) { return step2(a, v, st); };
+      drive<double>(row, ReduceShape{1, R, 1}, 0.0, st2, plus, [&](int64_t, double a) { fin2(o, a, st); });
+    }
+    return;
+  }
   if (I == 1) {
     parallel_for(0, O, std::max<int64_t>(1, kGrain / std::max<int64_t>(R, 1)), [&](int64_t b, int64_t e) {
       for (int64_t o = b; o < e; ++o) {
