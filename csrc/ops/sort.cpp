@@ -28,7 +28,7 @@ std::tuple<Tensor, Tensor> sort_kernel(const Tensor& self, int64_t dim, bool des
 
 Tensor argsort_kernel(const Tensor& self, int64_t dim, bool descending, bool stable) {
   wrap_dim(dim, self.dim(), "argsort");
-  return std::get<1>(sort_kernel(self, dim, descending, stable));
+  return std::get<1>(ops::sort(self, dim, descending, stable));
 }
 
 std::tuple<Tensor, Tensor> topk_kernel(const Tensor& self, int64_t k, int64_t dim, bool largest, bool sorted) {
