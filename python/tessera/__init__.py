@@ -18,3 +18,4 @@ __version__ = "0.1.0"
 from . import autograd  # noqa: E402
 from .autograd.grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: E402
 from ._C import is_grad_enabled  # noqa: E402
+from . import _return_types  # noqa: E402,F401  (named (values, indices) results)
