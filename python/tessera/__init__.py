@@ -15,3 +15,5 @@ short = int16
 from ._C import *  # noqa: E402,F401,F403  (the op functions)
 
 __version__ = "0.1.0"
+from ._creation import tensor, as_tensor  # noqa: E402
+from ._tensor_str import set_printoptions, get_printoptions  # noqa: E402
