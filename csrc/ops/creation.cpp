@@ -46,8 +46,9 @@ void check_scalar_fits(const char* op, const Scalar& v, DType dt) {
     }
     if (v.is_floating_point()) {
       double d = v.to_double();
-      ok = std::isfinite(d) && d > static_cast<double>(lo) - 1.0 && d < static_cast<double>(hi) + 1.0 &&
-           d < 9.2233720368547758e18 && d >= -9.2233720368547758e18;
+      // As c10::overflows for a floating source: no wrap-around into unsigned types.
+      double lo_d = dt == DType::UInt8 ? 0.0 : static_cast<double>(lo);
+      ok = std::isfinite(d) && d >= lo_d && d <= static_cast<double>(hi) && d < 9.2233720368547758e18;
     } else {
       int64_t i = v.to_int();
       ok = i >= lo && i <= hi;
@@ -148,6 +149,8 @@ Tensor linspace_kernel(const Scalar& start, const Scalar& end, int64_t steps, st
   TS_CHECK(steps >= 0, "[linspace] number of steps must be non-negative, got ", steps);
   DType dt = float_default(dtype);
   TS_CHECK_NOT_IMPLEMENTED(dt != DType::Bool, "[linspace] not implemented for dtype bool");
+  check_scalar_fits("linspace", start, dt);
+  check_scalar_fits("linspace", end, dt);
   Tensor t = alloc("linspace", {&steps, 1}, dt, device);
   if (steps > 0) range_stub(t.device(), t, RangeKind::Linspace, start, end);
   return t;

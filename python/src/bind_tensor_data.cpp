@@ -41,7 +41,24 @@ struct Collector {
       promote(DType::Bool);
       return;
     }
-    if (PyFloat_Check(o)) {  // includes numpy.float64, which PyTorch also treats as a Python float
+    Tensor t;
+    if (nb::try_cast<Tensor>(h, t)) {
+      TS_CHECK_VALUE(t.numel() == 1 && t.dim() == 0, "[tensor] only one element tensors can be converted to Python "
+                     "scalars (found a tensor of shape ", shape_str(t.sizes()), " in the data)");
+      add_typed(nb::cast(t).attr("item")(), t.dtype());
+      return;
+    }
+    // NumPy scalars (numpy.float64 too, though it subclasses float): their dtype takes part in the inference.
+    if (!PyFloat_CheckExact(o) && !PyLong_CheckExact(o) && PyObject_HasAttrString(o, "dtype") &&
+        PyObject_HasAttrString(o, "item")) {
+      nb::object dt = h.attr("dtype");
+      std::string name = nb::str(dt).c_str();
+      auto d = dtype_from_name(name);
+      TS_CHECK_TYPE(d.has_value(), "[tensor] can't convert a NumPy scalar of dtype ", name);
+      add_typed(h.attr("item")(), *d);
+      return;
+    }
+    if (PyFloat_Check(o)) {
       leaves.push_back({Leaf::Float, 0, PyFloat_AS_DOUBLE(o)});
       promote(DType::Float32);
       return;
@@ -55,23 +72,7 @@ struct Collector {
       promote(DType::Int64);
       return;
     }
-    Tensor t;
-    if (nb::try_cast<Tensor>(h, t)) {
-      TS_CHECK_VALUE(t.numel() == 1 && t.dim() == 0, "[tensor] only one element tensors can be converted to Python "
-                     "scalars (found a tensor of shape ", shape_str(t.sizes()), " in the data)");
-      add_typed(nb::cast(t).attr("item")(), t.dtype());
-      return;
-    }
     TS_CHECK_TYPE(!PyUnicode_Check(o) && !PyBytes_Check(o), "[tensor] new(): invalid data type '", py_type_name(h), "'");
-    // NumPy scalars: their dtype takes part in the inference.
-    if (PyObject_HasAttrString(o, "dtype") && PyObject_HasAttrString(o, "item")) {
-      nb::object dt = h.attr("dtype");
-      std::string name = nb::str(dt).c_str();
-      auto d = dtype_from_name(name);
-      TS_CHECK_TYPE(d.has_value(), "[tensor] can't convert a NumPy scalar of dtype ", name);
-      add_typed(h.attr("item")(), *d);
-      return;
-    }
     TS_FAIL(Runtime, "[tensor] Could not infer dtype of ", py_type_name(h));
   }
 

@@ -151,6 +151,7 @@ DimVector parse_size_args(const char* op, const nb::args& args, size_t first, nb
     TS_CHECK_TYPE(n == first, "[", op, "] got multiple values for argument 'size'");
     return parse_size_sequence(op, size_kw);
   }
+  TS_CHECK_TYPE(n > first, "[", op, "] missing required argument 'size' (use () for a 0-d tensor)");
   if (n == first + 1 && is_size_sequence(args[first])) return parse_size_sequence(op, args[first]);
   DimVector out;
   for (size_t i = first; i < n; ++i) {
