@@ -3,6 +3,7 @@
 // contiguous temporary so that element i always draws the same values.
 #include "ops/random.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -127,8 +128,18 @@ void bernoulli_from_tensor(const char* op, const Tensor& self, const Tensor& p, 
   Generator& g = get_generator_or_default(generator_ptr(gen), self.device(), op);
   TS_CHECK(p.device() == self.device() || (p.dim() == 0 && p.device().is_cpu()), "[", op,
            "] expected p on ", self.device().str(), ", got ", p.device().str());
+  // p broadcast to self's shape (a stride-0 view), then materialised as float64.
+  DimVector shape = broadcast_shapes(p.sizes(), self.sizes(), op);
+  TS_CHECK(IntArrayRef(shape).size() == self.sizes().size() &&
+               std::equal(shape.begin(), shape.end(), self.sizes().begin()),
+           "[", op, "] p of shape ", shape_str(p.sizes()), " can't be broadcast to self's shape ",
+           shape_str(self.sizes()));
+  DimVector strides(shape.size(), 0);
+  const int64_t lead = self.dim() - p.dim();
+  for (int64_t d = 0; d < p.dim(); ++d) strides[lead + d] = p.sizes()[d] == 1 ? 0 : p.strides()[d];
+  Tensor expanded = make_view(p, DimVector(self.sizes()), strides, p.storage_offset());
   Tensor probs = empty_tensor(self.sizes(), DType::Float64, self.device());
-  ops::copy_(probs, p);  // broadcasts p to self's shape (RuntimeError if it can't)
+  ops::copy_(probs, expanded);
   if (self.numel() == 0) return;
   Tensor out = self.is_contiguous() ? self : empty_tensor(self.sizes(), self.dtype(), self.device());
   PhiloxState st = g.reserve(static_cast<uint64_t>(self.numel()));
