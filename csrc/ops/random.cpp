@@ -51,15 +51,21 @@ void dtype_int_bounds(DType dt, int64_t& lo, int64_t& hi) {
   }
 }
 
+// Writes the samples into self; `inplace`: bump self's version once (copy_ bumps it on the
+// non-contiguous path).
 void sample_into(const char* op, const Tensor& self, RandomKind kind, const RandomParams& params,
-                 const OptionalGenerator& gen) {
+                 const OptionalGenerator& gen, bool inplace = false) {
   Generator& g = get_generator_or_default(generator_ptr(gen), self.device(), op);
   if (self.numel() == 0) return;
   Tensor out = self.is_contiguous() ? self : empty_tensor(self.sizes(), self.dtype(), self.device());
   int64_t vpe = random_values_per_element(kind, self.dtype(), params);
   PhiloxState st = g.reserve(static_cast<uint64_t>(self.numel()) * static_cast<uint64_t>(vpe));
   random_stub(self.device(), out, kind, params, st);
-  if (!out.is_same(self)) ops::copy_(self, out);
+  if (!out.is_same(self)) {
+    ops::copy_(self, out);
+  } else if (inplace) {
+    self.bump_version();
+  }
 }
 
 RandomParams integer_params(const char* op, int64_t from, int64_t to, DType dt) {
@@ -83,8 +89,7 @@ Tensor new_tensor(const char* op, IntArrayRef size, DType dt, std::optional<Devi
 Tensor normal__kernel(const Tensor& self, double mean, double std, const OptionalGenerator& gen) {
   check_floating("normal_", self.dtype());
   TS_CHECK(std >= 0.0, "[normal_] normal expects std >= 0.0, but found std ", std);
-  sample_into("normal_", self, RandomKind::Normal, RandomParams{mean, std, 0, 0}, gen);
-  self.bump_version();
+  sample_into("normal_", self, RandomKind::Normal, RandomParams{mean, std, 0, 0}, gen, true);
   return self;
 }
 
@@ -96,35 +101,32 @@ Tensor uniform__kernel(const Tensor& self, double from, double to, const Optiona
            ", to=", to);
   TS_CHECK(from <= to, "[uniform_] uniform_ expects to return a [from, to) range, but found from=", from,
            " > to=", to);
-  sample_into("uniform_", self, RandomKind::Uniform, RandomParams{from, to, 0, 0}, gen);
-  self.bump_version();
+  sample_into("uniform_", self, RandomKind::Uniform, RandomParams{from, to, 0, 0}, gen, true);
   return self;
 }
 
 Tensor exponential__kernel(const Tensor& self, double lambd, const OptionalGenerator& gen) {
   check_floating("exponential_", self.dtype());
   TS_CHECK(lambd > 0.0, "[exponential_] exponential_ expects lambda > 0.0, but found lambda=", lambd);
-  sample_into("exponential_", self, RandomKind::Exponential, RandomParams{lambd, 0, 0, 0}, gen);
-  self.bump_version();
+  sample_into("exponential_", self, RandomKind::Exponential, RandomParams{lambd, 0, 0, 0}, gen, true);
   return self;
 }
 
 Tensor random__kernel(const Tensor& self, int64_t from, int64_t to, const OptionalGenerator& gen) {
   RandomParams p = integer_params("random_", from, to, self.dtype());
-  sample_into("random_", self, RandomKind::Integer, p, gen);
-  self.bump_version();
+  sample_into("random_", self, RandomKind::Integer, p, gen, true);
   return self;
 }
 
 Tensor bernoulli__kernel(const Tensor& self, double p, const OptionalGenerator& gen) {
   TS_CHECK(p >= 0.0 && p <= 1.0, "[bernoulli_] bernoulli_ expects p to be in [0, 1], but got p=", p);
-  sample_into("bernoulli_", self, RandomKind::Bernoulli, RandomParams{p, 0, 0, 0}, gen);
-  self.bump_version();
+  sample_into("bernoulli_", self, RandomKind::Bernoulli, RandomParams{p, 0, 0, 0}, gen, true);
   return self;
 }
 
 // Probabilities from a tensor, broadcast to self's shape.
-void bernoulli_from_tensor(const char* op, const Tensor& self, const Tensor& p, const OptionalGenerator& gen) {
+void bernoulli_from_tensor(const char* op, const Tensor& self, const Tensor& p, const OptionalGenerator& gen,
+                           bool inplace) {
   Generator& g = get_generator_or_default(generator_ptr(gen), self.device(), op);
   TS_CHECK(p.device() == self.device() || (p.dim() == 0 && p.device().is_cpu()), "[", op,
            "] expected p on ", self.device().str(), ", got ", p.device().str());
@@ -144,12 +146,15 @@ void bernoulli_from_tensor(const char* op, const Tensor& self, const Tensor& p, 
   Tensor out = self.is_contiguous() ? self : empty_tensor(self.sizes(), self.dtype(), self.device());
   PhiloxState st = g.reserve(static_cast<uint64_t>(self.numel()));
   bernoulli_tensor_stub(self.device(), out, probs, st);
-  if (!out.is_same(self)) ops::copy_(self, out);
+  if (!out.is_same(self)) {
+    ops::copy_(self, out);
+  } else if (inplace) {
+    self.bump_version();
+  }
 }
 
 Tensor bernoulli__tensor_kernel(const Tensor& self, const Tensor& p, const OptionalGenerator& gen) {
-  bernoulli_from_tensor("bernoulli_", self, p, gen);
-  self.bump_version();
+  bernoulli_from_tensor("bernoulli_", self, p, gen, true);
   return self;
 }
 
@@ -223,7 +228,7 @@ Tensor randint_like_kernel(const Tensor& self, int64_t low, int64_t high, const 
 Tensor bernoulli_kernel(const Tensor& self, const OptionalGenerator& gen) {
   check_floating("bernoulli", self.dtype());
   Tensor out = empty_tensor(self.sizes(), self.dtype(), self.device());
-  bernoulli_from_tensor("bernoulli", out, self, gen);
+  bernoulli_from_tensor("bernoulli", out, self, gen, false);
   return out;
 }
 
