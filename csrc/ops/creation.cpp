@@ -63,6 +63,7 @@ DType float_default(std::optional<DType> dtype) { return dtype.value_or(DType::F
 
 Tensor alloc(const char* op, IntArrayRef size, DType dtype, std::optional<Device> device) {
   check_size_nonnegative(op, size);
+  checked_numel(size, op);  // overflow errors name this op
   return empty_tensor(size, dtype, device.value_or(Device()));
 }
 

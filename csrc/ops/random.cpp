@@ -82,6 +82,7 @@ RandomParams integer_params(const char* op, int64_t from, int64_t to, DType dt) 
 
 Tensor new_tensor(const char* op, IntArrayRef size, DType dt, std::optional<Device> device) {
   check_size_nonnegative(op, size);
+  checked_numel(size, op);  // overflow errors name this op
   return empty_tensor(size, dt, device.value_or(Device()));
 }
 
