@@ -18,7 +18,8 @@
 //   normal (randn, normal_):                 same as uniform; elements 2p and 2p+1 are the
 //                                            Box-Muller pair of uniforms 2p and 2p+1 (a pair never
 //                                            straddles two counters)
-//   randint, randint_like, random ranges:    1 when high - low <= 2^32, else 2
+//   randint, randint_like, random_:          1 when high - low <= 2^32 (low + (x * range >> 32)),
+//                                            else 2 (low + (x64 mod range), low word first)
 //   bernoulli, bernoulli_:                   1 (u = value / 2^32, element = u < p)
 //   randperm(n):                             1 per element (2 when n > 2^32); value i drives the
 //                                            Fisher-Yates swap of position n - 1 - i

@@ -9,7 +9,7 @@ enum class RandomKind : int8_t {
   Uniform,      // a + u * (b - a), u uniform on [0, 1); results equal to b are mapped to a
   Normal,       // a + b * z, z standard normal (Box-Muller)
   Exponential,  // -log(1 - u) / a
-  Integer,      // low + (bits mod range): low = params.low, range = params.range (0 means 2^64)
+  Integer,      // low + ((x * range) >> 32) for range <= 2^32, else low + (x64 mod range) (range 0: 2^64)
   Bernoulli,    // u < a (u = value / 2^32)
 };
 

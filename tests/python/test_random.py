@@ -65,7 +65,7 @@ def test_stream_layout_rand_float32(seed):
 def test_stream_layout_randint_and_float64(seed):
     g = ts.Generator().manual_seed(seed)
     x = ts.randint(0, 1000, (6,), generator=g)
-    assert x.tolist() == [philox_ref(seed, j // 4)[j % 4] % 1000 for j in range(6)]
+    assert x.tolist() == [(philox_ref(seed, j // 4)[j % 4] * 1000) >> 32 for j in range(6)]
     g.manual_seed(seed)
     d = ts.rand(3, dtype=ts.float64, generator=g)
     exp = []
@@ -73,6 +73,33 @@ def test_stream_layout_randint_and_float64(seed):
         lo, hi = philox_ref(seed, (2 * i) // 4)[(2 * i) % 4], philox_ref(seed, (2 * i + 1) // 4)[(2 * i + 1) % 4]
         exp.append((((hi << 32) | lo) >> 11) * 2.0**-53)
     assert d.tolist() == exp
+
+
+def test_stream_layout_randn(seed):
+    """Elements 2p, 2p+1 are the Box-Muller pair of words 2p (radius) and 2p+1 (angle)."""
+    g = ts.Generator().manual_seed(seed)
+    n = 4099
+    x = np_of(ts.randn(n, generator=g))
+    words = [w for c in range((n + 3) // 4) for w in philox_ref(seed, c)]
+    for p in list(range(8)) + list(range(2040, 2049)):
+        if 2 * p + 1 >= len(words):
+            break
+        u1 = ((words[2 * p] >> 8) + 1) * 2.0**-24
+        u2 = (words[2 * p + 1] >> 8) * 2.0**-24
+        r = math.sqrt(-2 * math.log(u1))
+        assert abs(x[2 * p] - r * math.cos(2 * math.pi * u2)) < 2e-6 * max(1, r)
+        if 2 * p + 1 < n:
+            assert abs(x[2 * p + 1] - r * math.sin(2 * math.pi * u2)) < 2e-6 * max(1, r)
+    g.manual_seed(seed)
+    d = np_of(ts.randn(5, dtype=ts.float64, generator=g))
+    for i in range(0, 4, 2):
+        c = i // 2
+        w = philox_ref(seed, c)
+        u1 = ((((w[1] << 32) | w[0]) >> 11) + 1) * 2.0**-53
+        u2 = (((w[3] << 32) | w[2]) >> 11) * 2.0**-53
+        r = math.sqrt(-2 * math.log(u1))
+        assert abs(d[i] - r * math.cos(2 * math.pi * u2)) < 1e-12
+        assert abs(d[i + 1] - r * math.sin(2 * math.pi * u2)) < 1e-12
 
 
 # ---------------------------------------------------------------- reproducibility and generators
