@@ -63,15 +63,19 @@ void Generator::set_state(const uint8_t* bytes, size_t n) {
 namespace {
 GeneratorPtr& default_slot(DeviceType type) {
   // Never destroyed: kernels may still draw numbers during interpreter exit.
-  static GeneratorPtr* slots = new GeneratorPtr[3]{
-      make_intrusive<Generator>(Device(DeviceType::CPU)), make_intrusive<Generator>(Device(DeviceType::CUDA)),
-      make_intrusive<Generator>(Device(DeviceType::Plugin))};
+  static GeneratorPtr* slots = new GeneratorPtr[3]{make_intrusive<Generator>(Device(DeviceType::CPU)),
+                                                   make_intrusive<Generator>(Device(DeviceType::CUDA)),
+                                                   make_intrusive<Generator>(Device(DeviceType::Plugin))};
   return slots[static_cast<int>(type)];
 }
 }  // namespace
 
-Generator& default_generator(DeviceType type) { return *default_slot(type); }
-GeneratorPtr default_generator_ptr(DeviceType type) { return default_slot(type); }
+Generator& default_generator(DeviceType type) {
+  return *default_slot(type);
+}
+GeneratorPtr default_generator_ptr(DeviceType type) {
+  return default_slot(type);
+}
 
 Generator& get_generator_or_default(const Generator* gen, Device device, const char* op) {
   if (!gen) return default_generator(device.type);

@@ -63,6 +63,15 @@ struct PhiloxState {
   uint32_t value(uint64_t j) const { return philox4x32_10(seed, offset / 4 + j / 4)[j % 4]; }
 };
 
+// The uniform transforms every op uses (kernels on other devices must use the same ones):
+// 24 random bits -> float in [0, 1); 53 bits of (hi, lo) -> double in [0, 1).
+inline float uniform_float(uint32_t x) {
+  return static_cast<float>(x >> 8) * 0x1p-24f;
+}
+inline double uniform_double(uint32_t lo, uint32_t hi) {
+  return static_cast<double>(((static_cast<uint64_t>(hi) << 32) | lo) >> 11) * 0x1p-53;
+}
+
 constexpr uint64_t kDefaultSeed = 67280421310721ull;  // PyTorch's default CPU seed
 
 class Generator final : public RefCounted {

@@ -41,14 +41,13 @@ using acc_t = std::conditional_t<std::is_same_v<T, double>, double, float>;
 template <class T>
 inline acc_t<T> uniform01(const uint32_t* v) {
   if constexpr (std::is_same_v<T, double>) {
-    uint64_t x = ((static_cast<uint64_t>(v[1]) << 32) | v[0]) >> 11;
-    return static_cast<double>(x) * 0x1p-53;
+    return uniform_double(v[0], v[1]);
   } else if constexpr (std::is_same_v<T, Half>) {
     return static_cast<float>(v[0] >> 21) * 0x1p-11f;
   } else if constexpr (std::is_same_v<T, BFloat16>) {
     return static_cast<float>(v[0] >> 24) * 0x1p-8f;
   } else {
-    return static_cast<float>(v[0] >> 8) * 0x1p-24f;
+    return uniform_float(v[0]);
   }
 }
 
@@ -129,12 +128,13 @@ inline float fast_sqrtf(float x) {
 }
 
 inline void sincos_2pi(float u, float& s, float& c) {
-  const float q4 = u * 4.0f;                       // exact
+  const float q4 = u * 4.0f;                                            // exact
   const float k = static_cast<float>(static_cast<int32_t>(q4 + 0.5f));  // nearest quadrant 0..4
-  const float a = (q4 - k) * 1.57079632679489662f;  // [-pi/4, pi/4]
+  const float a = (q4 - k) * 1.57079632679489662f;                      // [-pi/4, pi/4]
   const float z = a * a;
   const float sa = a + a * z * (-1.6666654611e-1f + z * (8.3321608736e-3f + z * -1.9515295891e-4f));
-  const float ca = 1.0f - 0.5f * z + z * z * (4.166664568298827e-2f + z * (-1.388731625493765e-3f + z * 2.443315711809948e-5f));
+  const float ca =
+      1.0f - 0.5f * z + z * z * (4.166664568298827e-2f + z * (-1.388731625493765e-3f + z * 2.443315711809948e-5f));
   // Rotate by the quadrant with bit operations (selects and sign flips), keeping the loop branch-free.
   const uint32_t quadrant = static_cast<uint32_t>(static_cast<int32_t>(k)) & 3u;
   const uint32_t swap = 0u - (quadrant & 1u);
@@ -145,9 +145,7 @@ inline void sincos_2pi(float u, float& s, float& c) {
 }
 
 // Pairs of words -> pairs of normals, in one branch-free loop the compiler vectorises.
-void box_muller_block(const uint32_t* __restrict words,
-                                                                 float* __restrict vals, int64_t npairs, float m,
-                                                                 float s) {
+void box_muller_block(const uint32_t* __restrict words, float* __restrict vals, int64_t npairs, float m, float s) {
   for (int64_t p = 0; p < npairs; ++p) {
     // Through int32 (the values fit): signed conversions vectorise, unsigned ones don't.
     const float u1 = static_cast<float>(static_cast<int32_t>((words[2 * p] >> 8) + 1)) * 0x1p-24f;  // (0, 1]
@@ -171,19 +169,19 @@ void normal_kernel(T* out, int64_t n, double mean, double std, PhiloxState st) {
     const int64_t ncounters = (n + 3) / 4;
     parallel_for(0, (ncounters + kBlock - 1) / kBlock, std::max<int64_t>(1, kCounterGrain / kBlock),
                  [&](int64_t lo, int64_t hi) {
-      alignas(64) uint32_t words[kBlock * 4];
-      alignas(64) float vals[kBlock * 4];
-      for (int64_t b = lo; b < hi; ++b) {
-        const int64_t c0 = b * kBlock, c1 = std::min(ncounters, c0 + kBlock);
-        for (int64_t c = c0; c < c1; ++c) {
-          const std::array<uint32_t, 4> r = philox4x32_10(st.seed, base + static_cast<uint64_t>(c));
-          std::memcpy(words + (c - c0) * 4, r.data(), sizeof(r));
-        }
-        box_muller_block(words, vals, (c1 - c0) * 2, m, s);
-        const int64_t e0 = c0 * 4, cnt = std::min<int64_t>(n - e0, (c1 - c0) * 4);
-        for (int64_t k = 0; k < cnt; ++k) out[e0 + k] = T(vals[k]);
-      }
-    });
+                   alignas(64) uint32_t words[kBlock * 4];
+                   alignas(64) float vals[kBlock * 4];
+                   for (int64_t b = lo; b < hi; ++b) {
+                     const int64_t c0 = b * kBlock, c1 = std::min(ncounters, c0 + kBlock);
+                     for (int64_t c = c0; c < c1; ++c) {
+                       const std::array<uint32_t, 4> r = philox4x32_10(st.seed, base + static_cast<uint64_t>(c));
+                       std::memcpy(words + (c - c0) * 4, r.data(), sizeof(r));
+                     }
+                     box_muller_block(words, vals, (c1 - c0) * 2, m, s);
+                     const int64_t e0 = c0 * 4, cnt = std::min<int64_t>(n - e0, (c1 - c0) * 4);
+                     for (int64_t k = 0; k < cnt; ++k) out[e0 + k] = T(vals[k]);
+                   }
+                 });
   } else {
     constexpr int64_t vpe = 2;
     constexpr double two_pi = 2 * std::numbers::pi;
@@ -251,10 +249,17 @@ void random_cpu(const Tensor& out, RandomKind kind, const RandomParams& p, Philo
   TS_DISPATCH_FLOATING_TYPES(out.dtype(), "random", [&] {
     scalar_t* o = out.data<scalar_t>();
     switch (kind) {
-      case RandomKind::Uniform: uniform_kernel(o, n, p.a, p.b, st); break;
-      case RandomKind::Normal: normal_kernel(o, n, p.a, p.b, st); break;
-      case RandomKind::Exponential: exponential_kernel(o, n, p.a, st); break;
-      default: break;
+      case RandomKind::Uniform:
+        uniform_kernel(o, n, p.a, p.b, st);
+        break;
+      case RandomKind::Normal:
+        normal_kernel(o, n, p.a, p.b, st);
+        break;
+      case RandomKind::Exponential:
+        exponential_kernel(o, n, p.a, st);
+        break;
+      default:
+        break;
     }
   });
 }
@@ -263,8 +268,10 @@ void bernoulli_tensor_cpu(const Tensor& out, const Tensor& probs, PhiloxState st
   const int64_t n = out.numel();
   const double* pp = probs.data<double>();
   for (int64_t i = 0; i < n; ++i) {
-    TS_CHECK(pp[i] >= 0.0 && pp[i] <= 1.0, "[bernoulli] Expected p_in >= 0 && p_in <= 1 for every probability, "
-             "but got p=", pp[i], " at index ", i);
+    TS_CHECK(pp[i] >= 0.0 && pp[i] <= 1.0,
+             "[bernoulli] Expected p_in >= 0 && p_in <= 1 for every probability, "
+             "but got p=",
+             pp[i], " at index ", i);
   }
   TS_DISPATCH_ALL_TYPES(out.dtype(), "bernoulli", [&] { bernoulli_kernel(out.data<scalar_t>(), n, pp, 0.0, st); });
 }

@@ -38,11 +38,21 @@ void check_scalar_fits(const char* op, const Scalar& v, DType dt) {
   } else {
     int64_t lo = 0, hi = 0;
     switch (dt) {
-      case DType::UInt8: lo = -255, hi = 255; break;  // negative values wrap, as in PyTorch
-      case DType::Int8: lo = INT8_MIN, hi = INT8_MAX; break;
-      case DType::Int16: lo = INT16_MIN, hi = INT16_MAX; break;
-      case DType::Int32: lo = INT32_MIN, hi = INT32_MAX; break;
-      default: lo = INT64_MIN, hi = INT64_MAX; break;
+      case DType::UInt8:
+        lo = -255, hi = 255;
+        break;  // negative values wrap, as in PyTorch
+      case DType::Int8:
+        lo = INT8_MIN, hi = INT8_MAX;
+        break;
+      case DType::Int16:
+        lo = INT16_MIN, hi = INT16_MAX;
+        break;
+      case DType::Int32:
+        lo = INT32_MIN, hi = INT32_MAX;
+        break;
+      default:
+        lo = INT64_MIN, hi = INT64_MAX;
+        break;
     }
     if (v.is_floating_point()) {
       double d = v.to_double();
@@ -59,7 +69,9 @@ void check_scalar_fits(const char* op, const Scalar& v, DType dt) {
 
 namespace {
 
-DType float_default(std::optional<DType> dtype) { return dtype.value_or(DType::Float32); }
+DType float_default(std::optional<DType> dtype) {
+  return dtype.value_or(DType::Float32);
+}
 
 Tensor alloc(const char* op, IntArrayRef size, DType dtype, std::optional<Device> device) {
   check_size_nonnegative(op, size);

@@ -11,7 +11,9 @@ namespace tessera {
 
 using OptionalGenerator = std::optional<GeneratorPtr>;
 
-inline const Generator* generator_ptr(const OptionalGenerator& g) { return g ? g->get() : nullptr; }
+inline const Generator* generator_ptr(const OptionalGenerator& g) {
+  return g ? g->get() : nullptr;
+}
 
 // Found by argument-dependent lookup from boxing::box(const std::optional<T>&).
 inline IValue box(const GeneratorPtr& g) {

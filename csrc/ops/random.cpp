@@ -21,9 +21,12 @@ int64_t random_values_per_element(RandomKind kind, DType dtype, const RandomPara
   switch (kind) {
     case RandomKind::Uniform:
     case RandomKind::Normal:
-    case RandomKind::Exponential: return dtype == DType::Float64 ? 2 : 1;
-    case RandomKind::Integer: return p.range == 0 || p.range > (uint64_t(1) << 32) ? 2 : 1;
-    case RandomKind::Bernoulli: return 1;
+    case RandomKind::Exponential:
+      return dtype == DType::Float64 ? 2 : 1;
+    case RandomKind::Integer:
+      return p.range == 0 || p.range > (uint64_t(1) << 32) ? 2 : 1;
+    case RandomKind::Bernoulli:
+      return 1;
   }
   return 1;
 }
@@ -38,16 +41,36 @@ void check_floating(const char* op, DType dt) {
 // Values an integer draw may take in `dt`: [lo, hi]. Floats: the integers they represent exactly.
 void dtype_int_bounds(DType dt, int64_t& lo, int64_t& hi) {
   switch (dt) {
-    case DType::Bool: lo = 0, hi = 1; return;
-    case DType::UInt8: lo = 0, hi = 255; return;
-    case DType::Int8: lo = INT8_MIN, hi = INT8_MAX; return;
-    case DType::Int16: lo = INT16_MIN, hi = INT16_MAX; return;
-    case DType::Int32: lo = INT32_MIN, hi = INT32_MAX; return;
-    case DType::Int64: lo = INT64_MIN, hi = INT64_MAX; return;
-    case DType::Float16: lo = -(int64_t(1) << 11), hi = int64_t(1) << 11; return;
-    case DType::BFloat16: lo = -(int64_t(1) << 8), hi = int64_t(1) << 8; return;
-    case DType::Float32: lo = -(int64_t(1) << 24), hi = int64_t(1) << 24; return;
-    case DType::Float64: lo = -(int64_t(1) << 53), hi = int64_t(1) << 53; return;
+    case DType::Bool:
+      lo = 0, hi = 1;
+      return;
+    case DType::UInt8:
+      lo = 0, hi = 255;
+      return;
+    case DType::Int8:
+      lo = INT8_MIN, hi = INT8_MAX;
+      return;
+    case DType::Int16:
+      lo = INT16_MIN, hi = INT16_MAX;
+      return;
+    case DType::Int32:
+      lo = INT32_MIN, hi = INT32_MAX;
+      return;
+    case DType::Int64:
+      lo = INT64_MIN, hi = INT64_MAX;
+      return;
+    case DType::Float16:
+      lo = -(int64_t(1) << 11), hi = int64_t(1) << 11;
+      return;
+    case DType::BFloat16:
+      lo = -(int64_t(1) << 8), hi = int64_t(1) << 8;
+      return;
+    case DType::Float32:
+      lo = -(int64_t(1) << 24), hi = int64_t(1) << 24;
+      return;
+    case DType::Float64:
+      lo = -(int64_t(1) << 53), hi = int64_t(1) << 53;
+      return;
   }
 }
 
@@ -100,8 +123,7 @@ Tensor uniform__kernel(const Tensor& self, double from, double to, const Optiona
   check_scalar_fits("uniform_", Scalar(to), self.dtype());
   TS_CHECK(std::isfinite(from) && std::isfinite(to), "[uniform_] from and to must be finite, got from=", from,
            ", to=", to);
-  TS_CHECK(from <= to, "[uniform_] uniform_ expects to return a [from, to) range, but found from=", from,
-           " > to=", to);
+  TS_CHECK(from <= to, "[uniform_] uniform_ expects to return a [from, to) range, but found from=", from, " > to=", to);
   sample_into("uniform_", self, RandomKind::Uniform, RandomParams{from, to, 0, 0}, gen, true);
   return self;
 }
@@ -129,14 +151,13 @@ Tensor bernoulli__kernel(const Tensor& self, double p, const OptionalGenerator& 
 void bernoulli_from_tensor(const char* op, const Tensor& self, const Tensor& p, const OptionalGenerator& gen,
                            bool inplace) {
   Generator& g = get_generator_or_default(generator_ptr(gen), self.device(), op);
-  TS_CHECK(p.device() == self.device() || (p.dim() == 0 && p.device().is_cpu()), "[", op,
-           "] expected p on ", self.device().str(), ", got ", p.device().str());
+  TS_CHECK(p.device() == self.device() || (p.dim() == 0 && p.device().is_cpu()), "[", op, "] expected p on ",
+           self.device().str(), ", got ", p.device().str());
   // p broadcast to self's shape (a stride-0 view), then materialised as float64.
   DimVector shape = broadcast_shapes(p.sizes(), self.sizes(), op);
-  TS_CHECK(IntArrayRef(shape).size() == self.sizes().size() &&
-               std::equal(shape.begin(), shape.end(), self.sizes().begin()),
-           "[", op, "] p of shape ", shape_str(p.sizes()), " can't be broadcast to self's shape ",
-           shape_str(self.sizes()));
+  TS_CHECK(
+      IntArrayRef(shape).size() == self.sizes().size() && std::equal(shape.begin(), shape.end(), self.sizes().begin()),
+      "[", op, "] p of shape ", shape_str(p.sizes()), " can't be broadcast to self's shape ", shape_str(self.sizes()));
   DimVector strides(shape.size(), 0);
   const int64_t lead = self.dim() - p.dim();
   for (int64_t d = 0; d < p.dim(); ++d) strides[lead + d] = p.sizes()[d] == 1 ? 0 : p.strides()[d];
@@ -253,10 +274,10 @@ TS_REGISTER_OP_ALL_BACKENDS("rand_like(Tensor self, " TS_RANDOM_TAIL, &rand_like
 TS_REGISTER_OP_ALL_BACKENDS("randn_like(Tensor self, " TS_RANDOM_TAIL, &randn_like_kernel);
 TS_REGISTER_OP_ALL_BACKENDS("randint_like(Tensor self, int low, int high, " TS_RANDOM_TAIL, &randint_like_kernel);
 #undef TS_RANDOM_TAIL
-TS_REGISTER_OP_ALL_BACKENDS(
-    "normal_(Tensor self, float mean=0, float std=1, *, Generator? generator=None) -> Tensor", &normal__kernel);
-TS_REGISTER_OP_ALL_BACKENDS(
-    "uniform_(Tensor self, float from=0, float to=1, *, Generator? generator=None) -> Tensor", &uniform__kernel);
+TS_REGISTER_OP_ALL_BACKENDS("normal_(Tensor self, float mean=0, float std=1, *, Generator? generator=None) -> Tensor",
+                            &normal__kernel);
+TS_REGISTER_OP_ALL_BACKENDS("uniform_(Tensor self, float from=0, float to=1, *, Generator? generator=None) -> Tensor",
+                            &uniform__kernel);
 TS_REGISTER_OP_ALL_BACKENDS("exponential_(Tensor self, float lambd=1, *, Generator? generator=None) -> Tensor",
                             &exponential__kernel);
 TS_REGISTER_OP_ALL_BACKENDS("random_.from(Tensor self, int from, int to, *, Generator? generator=None) -> Tensor",

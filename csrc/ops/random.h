@@ -30,8 +30,8 @@ Tensor randn_like(const Tensor& self, const OptGen& generator = {}, std::optiona
 Tensor randint_like(const Tensor& self, int64_t low, int64_t high, const OptGen& generator = {},
                     std::optional<DType> dtype = {}, std::optional<Device> device = {});
 // normal(mean, std, size): a new tensor of N(mean, std^2) samples.
-Tensor normal(double mean, double std, IntArrayRef size, const OptGen& generator = {},
-              std::optional<DType> dtype = {}, std::optional<Device> device = {});
+Tensor normal(double mean, double std, IntArrayRef size, const OptGen& generator = {}, std::optional<DType> dtype = {},
+              std::optional<Device> device = {});
 
 // In place (bump self's version).
 Tensor normal_(const Tensor& self, double mean = 0, double std = 1, const OptGen& generator = {});

@@ -29,9 +29,15 @@ void def_size_factory(nb::module_& m, const char* name) {
       nb::sig(s.c_str()));
 }
 
-Tensor empty_(IntArrayRef s, std::optional<DType> d, std::optional<Device> v) { return ops::empty(s, d, v); }
-Tensor zeros_(IntArrayRef s, std::optional<DType> d, std::optional<Device> v) { return ops::zeros(s, d, v); }
-Tensor ones_(IntArrayRef s, std::optional<DType> d, std::optional<Device> v) { return ops::ones(s, d, v); }
+Tensor empty_(IntArrayRef s, std::optional<DType> d, std::optional<Device> v) {
+  return ops::empty(s, d, v);
+}
+Tensor zeros_(IntArrayRef s, std::optional<DType> d, std::optional<Device> v) {
+  return ops::zeros(s, d, v);
+}
+Tensor ones_(IntArrayRef s, std::optional<DType> d, std::optional<Device> v) {
+  return ops::ones(s, d, v);
+}
 
 // Positional-or-keyword argument `name` at position `pos`.
 nb::handle arg_at(const char* op, const nb::args& args, size_t pos, const FactoryKwargs& kw, const char* name) {
@@ -73,9 +79,15 @@ void def_like(nb::module_& m, const char* name) {
       },
       nb::sig(s.c_str()));
 }
-Tensor empty_like_(const Tensor& t, std::optional<DType> d, std::optional<Device> v) { return ops::empty_like(t, d, v); }
-Tensor zeros_like_(const Tensor& t, std::optional<DType> d, std::optional<Device> v) { return ops::zeros_like(t, d, v); }
-Tensor ones_like_(const Tensor& t, std::optional<DType> d, std::optional<Device> v) { return ops::ones_like(t, d, v); }
+Tensor empty_like_(const Tensor& t, std::optional<DType> d, std::optional<Device> v) {
+  return ops::empty_like(t, d, v);
+}
+Tensor zeros_like_(const Tensor& t, std::optional<DType> d, std::optional<Device> v) {
+  return ops::zeros_like(t, d, v);
+}
+Tensor ones_like_(const Tensor& t, std::optional<DType> d, std::optional<Device> v) {
+  return ops::ones_like(t, d, v);
+}
 
 }  // namespace
 
@@ -115,7 +127,8 @@ TS_BINDER(creation, 10) {
       },
       nb::sig(full_like_sig.c_str()));
 
-  static std::string arange_sig = sig("arange(start: float | int, end: float | int | None = None, step: float | int = 1, *, ");
+  static std::string arange_sig =
+      sig("arange(start: float | int, end: float | int | None = None, step: float | int = 1, *, ");
   m.def(
       "arange",
       [](nb::args args, nb::kwargs kwargs) {
@@ -127,7 +140,10 @@ TS_BINDER(creation, 10) {
         nb::handle hs = kw.get("start"), he = kw.get("end"), hst = kw.get("step");
         size_t n = args.size();
         if (n == 1) {
-          if (he.is_valid()) hs = args[0]; else he = args[0];
+          if (he.is_valid())
+            hs = args[0];
+          else
+            he = args[0];
         } else if (n >= 2) {
           TS_CHECK_TYPE(!hs.is_valid() && !he.is_valid(), "[arange] got multiple values for argument 'start'/'end'");
           hs = args[0];

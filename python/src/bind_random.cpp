@@ -44,7 +44,9 @@ constexpr const char* kRandKw =
     "generator: Generator | None = None, dtype: dtype | None = None, device: device | str | int | None = None, "
     "requires_grad: bool = False) -> Tensor";
 
-std::string rsig(const std::string& head) { return "def " + head + kRandKw; }
+std::string rsig(const std::string& head) {
+  return "def " + head + kRandKw;
+}
 
 using SizeRandom = Tensor (*)(IntArrayRef, const OptionalGenerator&, std::optional<DType>, std::optional<Device>);
 template <SizeRandom F>
@@ -106,7 +108,8 @@ void parse_low_high(const char* op, const nb::args& args, size_t first, const Fa
     hl = pos[0];
     hh = pos[1];
   } else {
-    TS_CHECK_TYPE(pos.empty(), "[", op, "] received an invalid combination of arguments: expected (high, size) or "
+    TS_CHECK_TYPE(pos.empty(), "[", op,
+                  "] received an invalid combination of arguments: expected (high, size) or "
                   "(low, high, size)");
   }
   TS_CHECK_TYPE(hh.is_valid(), "[", op, "] missing required argument 'high'");
@@ -160,18 +163,21 @@ TS_BINDER(random, 10) {
   m.def("initial_seed", [] { return default_generator().initial_seed(); });
   m.def("get_rng_state", [] { return state_tensor(default_generator()); });
   m.def("set_rng_state", [](const Tensor& t) { set_state_from(default_generator(), t); }, "new_state"_a);
-  m.def("_philox4x32_10", [](uint64_t seed, uint64_t counter, uint64_t subsequence) {
-    auto r = philox4x32_10(seed, counter, subsequence);
-    return std::vector<uint32_t>(r.begin(), r.end());
-  }, "seed"_a, "counter"_a, "subsequence"_a = 0);
+  m.def(
+      "_philox4x32_10",
+      [](uint64_t seed, uint64_t counter, uint64_t subsequence) {
+        auto r = philox4x32_10(seed, counter, subsequence);
+        return std::vector<uint32_t>(r.begin(), r.end());
+      },
+      "seed"_a, "counter"_a, "subsequence"_a = 0);
 
   def_size_random<&rand_>(m, "rand");
   def_size_random<&randn_>(m, "randn");
   def_like_random<&rand_like_>(m, "rand_like");
   def_like_random<&randn_like_>(m, "randn_like");
 
-  static std::string randint_sig = rsig(
-      "randint(low: int = 0, high: int | None = None, size: collections.abc.Sequence[int] | None = None, *, ");
+  static std::string randint_sig =
+      rsig("randint(low: int = 0, high: int | None = None, size: collections.abc.Sequence[int] | None = None, *, ");
   m.def(
       "randint",
       [](nb::args args, nb::kwargs kwargs) {
@@ -217,8 +223,8 @@ TS_BINDER(random, 10) {
         TS_CHECK_NOT_IMPLEMENTED(!nb::isinstance<Tensor>(mean) && !nb::isinstance<Tensor>(std),
                                  "[normal] tensor mean/std are not supported yet; use normal_(...) on a tensor");
         FactoryKwargs kw = parse_factory_kwargs(op, kwargs, {}, true);
-        return ops::normal(parse_double(op, mean, "mean"), parse_double(op, std, "std"),
-                           parse_size_sequence(op, size), kw.generator, kw.dtype, kw.device);
+        return ops::normal(parse_double(op, mean, "mean"), parse_double(op, std, "std"), parse_size_sequence(op, size),
+                           kw.generator, kw.dtype, kw.device);
       },
       nb::sig(normal_sig.c_str()));
 
@@ -239,7 +245,8 @@ TS_BINDER(random, 10) {
                                parse_generator("normal_", gen));
          },
          "mean"_a = 0.0, "std"_a = 1.0, nb::kw_only(), "generator"_a = nb::none(),
-         nb::sig("def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Generator | None = None) -> Tensor"))
+         nb::sig(
+             "def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Generator | None = None) -> Tensor"))
       .def(
           "uniform_",
           [](const Tensor& t, nb::handle from, nb::handle to, nb::handle gen) {
@@ -247,7 +254,8 @@ TS_BINDER(random, 10) {
                                  parse_generator("uniform_", gen));
           },
           "from_"_a = 0.0, "to"_a = 1.0, nb::kw_only(), "generator"_a = nb::none(),
-          nb::sig("def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator: Generator | None = None) -> Tensor"))
+          nb::sig("def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator: Generator | None = None) -> "
+                  "Tensor"))
       .def(
           "exponential_",
           [](const Tensor& t, nb::handle lambd, nb::handle gen) {
@@ -267,7 +275,8 @@ TS_BINDER(random, 10) {
             return ops::random_(t, lo, hi, parse_generator("random_", gen));
           },
           "from_"_a, "to"_a = nb::none(), nb::kw_only(), "generator"_a = nb::none(),
-          nb::sig("def random_(self, from_: int, to: int | None = None, *, generator: Generator | None = None) -> Tensor"))
+          nb::sig(
+              "def random_(self, from_: int, to: int | None = None, *, generator: Generator | None = None) -> Tensor"))
       .def(
           "bernoulli_",
           [](const Tensor& t, nb::handle p, nb::handle gen) {

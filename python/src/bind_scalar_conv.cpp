@@ -9,7 +9,9 @@ namespace tessera::python {
 
 namespace {
 
-Tensor on_cpu(const Tensor& t) { return t.device().is_cpu() ? t : ops::to(t, Device(DeviceType::CPU), std::nullopt); }
+Tensor on_cpu(const Tensor& t) {
+  return t.device().is_cpu() ? t : ops::to(t, Device(DeviceType::CPU), std::nullopt);
+}
 
 template <class T>
 inline PyObject* to_py(T v) {
@@ -23,9 +25,8 @@ inline PyObject* to_py(T v) {
 }
 
 nb::object element(const Tensor& t, const char* ptr) {
-  return TS_DISPATCH_ALL_TYPES(t.dtype(), "item", [&] {
-    return nb::steal(to_py(*reinterpret_cast<const scalar_t*>(ptr)));
-  });
+  return TS_DISPATCH_ALL_TYPES(t.dtype(), "item",
+                               [&] { return nb::steal(to_py(*reinterpret_cast<const scalar_t*>(ptr))); });
 }
 
 nb::object item(const Tensor& self) {
@@ -42,7 +43,8 @@ PyObject* list_rec(const char* base, IntArrayRef sizes, IntArrayRef strides, siz
   const int64_t step = strides[d] * static_cast<int64_t>(sizeof(T));
   for (int64_t i = 0; i < n; ++i) {
     const char* p = base + i * step;
-    PyObject* item = d + 1 == sizes.size() ? to_py(*reinterpret_cast<const T*>(p)) : list_rec<T>(p, sizes, strides, d + 1);
+    PyObject* item =
+        d + 1 == sizes.size() ? to_py(*reinterpret_cast<const T*>(p)) : list_rec<T>(p, sizes, strides, d + 1);
     PyList_SET_ITEM(list, i, item);
   }
   return list;
@@ -67,19 +69,20 @@ nb::object one_element(const Tensor& t, const char* op) {
 TS_BINDER(scalar_conv, 20) {
   cls.def("item", &item)
       .def("tolist", &tolist)
-      .def("__float__",
-           [](const Tensor& t) { return nb::steal(PyNumber_Float(one_element(t, "__float__").ptr())); })
-      .def("__int__", [](const Tensor& t) {
-        nb::object v = one_element(t, "__int__");
-        nb::object r = nb::steal(PyNumber_Long(v.ptr()));
-        if (!r.is_valid()) throw nb::python_error();
-        return r;
-      })
-      .def("__bool__", [](const Tensor& t) {
-        TS_CHECK(t.numel() != 0, "[__bool__] Boolean value of Tensor with no values is ambiguous");
-        TS_CHECK(t.numel() == 1, "[__bool__] Boolean value of Tensor with more than one value is ambiguous");
-        return PyObject_IsTrue(item(t).ptr()) == 1;
-      })
+      .def("__float__", [](const Tensor& t) { return nb::steal(PyNumber_Float(one_element(t, "__float__").ptr())); })
+      .def("__int__",
+           [](const Tensor& t) {
+             nb::object v = one_element(t, "__int__");
+             nb::object r = nb::steal(PyNumber_Long(v.ptr()));
+             if (!r.is_valid()) throw nb::python_error();
+             return r;
+           })
+      .def("__bool__",
+           [](const Tensor& t) {
+             TS_CHECK(t.numel() != 0, "[__bool__] Boolean value of Tensor with no values is ambiguous");
+             TS_CHECK(t.numel() == 1, "[__bool__] Boolean value of Tensor with more than one value is ambiguous");
+             return PyObject_IsTrue(item(t).ptr()) == 1;
+           })
       .def("__index__", [](const Tensor& t) {
         TS_CHECK_TYPE(is_integral(t.dtype(), true) && t.numel() == 1,
                       "[__index__] only integer tensors of a single element can be converted to an index");

@@ -26,6 +26,8 @@ std::optional<DType> dtype_from_name(std::string_view n) {
   return std::nullopt;
 }
 
+constexpr size_t kMaxDims = 64;
+
 struct Collector {
   std::vector<Leaf> leaves;
   DimVector shape;
@@ -43,8 +45,10 @@ struct Collector {
     }
     Tensor t;
     if (nb::try_cast<Tensor>(h, t)) {
-      TS_CHECK_VALUE(t.numel() == 1 && t.dim() == 0, "[tensor] only one element tensors can be converted to Python "
-                     "scalars (found a tensor of shape ", shape_str(t.sizes()), " in the data)");
+      TS_CHECK_VALUE(t.numel() == 1 && t.dim() == 0,
+                     "[tensor] only one element tensors can be converted to Python "
+                     "scalars (found a tensor of shape ",
+                     shape_str(t.sizes()), " in the data)");
       add_typed(nb::cast(t).attr("item")(), t.dtype());
       return;
     }
@@ -72,7 +76,8 @@ struct Collector {
       promote(DType::Int64);
       return;
     }
-    TS_CHECK_TYPE(!PyUnicode_Check(o) && !PyBytes_Check(o), "[tensor] new(): invalid data type '", py_type_name(h), "'");
+    TS_CHECK_TYPE(!PyUnicode_Check(o) && !PyBytes_Check(o), "[tensor] new(): invalid data type '", py_type_name(h),
+                  "'");
     TS_FAIL(Runtime, "[tensor] Could not infer dtype of ", py_type_name(h));
   }
 
@@ -91,6 +96,9 @@ struct Collector {
       if (seq) {
         Py_ssize_t n = PySequence_Size(o);
         if (n < 0) throw nb::python_error();
+        // Bounds the recursion depth (a deeply nested list must not overflow the C++ stack).
+        TS_CHECK_VALUE(shape.size() < kMaxDims, "[tensor] too many dimensions '", py_type_name(h), "' (more than ",
+                       kMaxDims, ")");
         shape.push_back(n);
         if (n == 0) shape_done = true;
       } else {
@@ -103,13 +111,13 @@ struct Collector {
       add_scalar_obj(h);
       return;
     }
-    TS_CHECK_TYPE(seq, "[tensor] not a sequence: found '", py_type_name(h), "' at dim ", depth, " where a sequence of length ",
-                  shape[depth], " was expected");
+    TS_CHECK_TYPE(seq, "[tensor] not a sequence: found '", py_type_name(h), "' at dim ", depth,
+                  " where a sequence of length ", shape[depth], " was expected");
     nb::object fast = nb::steal(PySequence_Fast(o, "[tensor] expected a sequence"));
     if (!fast.is_valid()) throw nb::python_error();
     Py_ssize_t n = PySequence_Fast_GET_SIZE(fast.ptr());
-    TS_CHECK_VALUE(n == shape[depth], "[tensor] expected sequence of length ", shape[depth], " at dim ", depth, " (got ",
-                   n, ")");
+    TS_CHECK_VALUE(n == shape[depth], "[tensor] expected sequence of length ", shape[depth], " at dim ", depth,
+                   " (got ", n, ")");
     PyObject** items = PySequence_Fast_ITEMS(fast.ptr());
     for (Py_ssize_t i = 0; i < n; ++i) walk(items[i], depth + 1);
   }

@@ -4,7 +4,9 @@
 
 namespace tessera::python {
 
-std::string py_type_name(nb::handle obj) { return Py_TYPE(obj.ptr())->tp_name; }
+std::string py_type_name(nb::handle obj) {
+  return Py_TYPE(obj.ptr())->tp_name;
+}
 
 nb::handle FactoryKwargs::get(const char* name) const {
   for (const auto& [k, v] : extra_values)
@@ -30,8 +32,8 @@ Scalar parse_scalar(const char* op, nb::handle obj, const char* name) {
   if (scalar_from_python(obj, s)) return s;
   Tensor t;
   if (nb::try_cast<Tensor>(obj, t)) {
-    TS_CHECK(t.dim() == 0, "[", op, "] argument '", name, "' only supports 0-dimension value tensor but got tensor with ",
-             t.dim(), " dimensions");
+    TS_CHECK(t.dim() == 0, "[", op, "] argument '", name,
+             "' only supports 0-dimension value tensor but got tensor with ", t.dim(), " dimensions");
     nb::object item = nb::cast(t).attr("item")();
     if (scalar_from_python(item, s)) return s;
   }
@@ -46,8 +48,8 @@ Scalar parse_scalar(const char* op, nb::handle obj, const char* name) {
 
 double parse_double(const char* op, nb::handle obj, const char* name) {
   PyObject* o = obj.ptr();
-  TS_CHECK_TYPE(PyFloat_Check(o) || PyLong_Check(o) || PyObject_HasAttrString(o, "__float__"), "[", op,
-                "] argument '", name, "' must be float, not ", py_type_name(obj));
+  TS_CHECK_TYPE(PyFloat_Check(o) || PyLong_Check(o) || PyObject_HasAttrString(o, "__float__"), "[", op, "] argument '",
+                name, "' must be float, not ", py_type_name(obj));
   double d = PyFloat_AsDouble(o);
   if (d == -1.0 && PyErr_Occurred()) throw nb::python_error();
   return d;
@@ -132,7 +134,9 @@ int64_t size_element(const char* op, nb::handle item, size_t pos, bool allow_boo
   return static_cast<int64_t>(v);
 }
 
-bool is_size_sequence(nb::handle obj) { return PyTuple_Check(obj.ptr()) || PyList_Check(obj.ptr()); }
+bool is_size_sequence(nb::handle obj) {
+  return PyTuple_Check(obj.ptr()) || PyList_Check(obj.ptr());
+}
 }  // namespace
 
 DimVector parse_size_sequence(const char* op, nb::handle obj, const char* name) {

@@ -8,6 +8,13 @@ import tessera as ts
 
 I64 = 2**62
 
+
+def nested(depth):
+    a = 1
+    for _ in range(depth):
+        a = [a]
+    return a
+
 # (id, tessera call, equivalent torch call or None, exception type, message pattern)
 CASES = [
     ("empty_negative", lambda: ts.empty(-1), lambda: torch.empty(-1), RuntimeError, r"\[empty\].*negative dimension -1"),
@@ -122,6 +129,8 @@ CASES = [
     ("tensor_none_element", lambda: ts.tensor([1, None]), lambda: torch.tensor([1, None]), RuntimeError,
      r"\[tensor\]"),
     ("tensor_dict", lambda: ts.tensor({1: 2}), lambda: torch.tensor({1: 2}), RuntimeError, r"\[tensor\]"),
+    ("tensor_too_deep", lambda: ts.tensor(nested(100_000)), lambda: torch.tensor(nested(100_000)), ValueError,
+     r"\[tensor\].*too many dimensions"),
     ("tensor_int_overflow", lambda: ts.tensor([1, 2**63]), lambda: torch.tensor([1, 2**63]), ValueError,
      r"\[tensor\]"),
     ("tensor_uint8_overflow", lambda: ts.tensor([300], dtype=ts.uint8),
