@@ -97,6 +97,8 @@ CASES = [
      r"\[uniform_\]"),
     ("uniform_inf", lambda: ts.empty(3).uniform_(0, float("inf")), lambda: torch.empty(3).uniform_(0, float("inf")),
      RuntimeError, r"\[uniform_\]"),
+    ("uniform_width_overflow", lambda: ts.empty(3).uniform_(-3e38, 3e38),
+     lambda: torch.empty(3).uniform_(-3e38, 3e38), RuntimeError, r"\[uniform_\]"),
     ("exponential_zero", lambda: ts.empty(3).exponential_(0), lambda: torch.empty(3).exponential_(0), RuntimeError,
      r"\[exponential_\]"),
     ("exponential_negative", lambda: ts.empty(3).exponential_(-1), lambda: torch.empty(3).exponential_(-1),

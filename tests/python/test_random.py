@@ -190,7 +190,7 @@ def test_noncontiguous_inplace_targets(seed):
     assert not x.is_contiguous()
     x.normal_(generator=ts.Generator().manual_seed(seed))
     a = np_of(x)
-    assert np.all(a != 0) and abs(a.mean()) < 0.05
+    assert np.all(a != 0) and abs(a.mean()) < 0.08  # 5.5 sigma
     y = ts.empty(60, 80).normal_(generator=ts.Generator().manual_seed(seed))
     np.testing.assert_array_equal(a, np_of(y))  # same element order as a contiguous fill
     v = x._version
@@ -233,7 +233,7 @@ def test_exponential_and_bernoulli_stats(seed):
     assert set(np.unique(b)) <= {0.0, 1.0} and abs(b.mean() - 0.3) < 0.01
     probs = ts.linspace(0, 1, 5)
     rows = np.stack([np_of(ts.bernoulli(probs)) for _ in range(2000)])
-    np.testing.assert_allclose(rows.mean(0), [0, 0.25, 0.5, 0.75, 1], atol=0.04)
+    np.testing.assert_allclose(rows.mean(0), [0, 0.25, 0.5, 0.75, 1], atol=0.05)  # > 4.5 sigma
     assert rows[:, 0].max() == 0 and rows[:, -1].min() == 1
     x = ts.bernoulli(ts.full((N,), 0.8, dtype=ts.float64))
     assert x.dtype == ts.float64 and abs(np_of(x).mean() - 0.8) < 0.01
