@@ -21,6 +21,12 @@ def main(argv=None):
     env["PYTHONPATH"] = PYDIR + os.pathsep + env.get("PYTHONPATH", "")
     cmd = [sys.executable, "-m", "nanobind.stubgen", "-q", "--include-private", "-m", "tessera._C", "-o", args.output]
     subprocess.run(cmd, check=True, env=env, cwd=ROOT)
+    # Tensor.__repr__/__str__ are installed from Python (tessera/_tensor_str.py); stubgen renders
+    # them as a module-level import, which would shadow nothing useful: drop it.
+    with open(args.output) as f:
+        lines = [ln for ln in f if not ln.startswith("from tessera._tensor_str import")]
+    with open(args.output, "w") as f:
+        f.writelines(lines)
     print(args.output)
     return args.output
 

@@ -51,16 +51,13 @@ def _dtype_name(t):
 
 
 def _to_numpy(t):
-    """A NumPy copy: floats as float64 (exact for every float dtype), ints as int64, bool as bool."""
+    """A NumPy view of the values (no copy on the CPU; bfloat16 goes through float32). Formatting
+    touches only the printed elements, so summarised huge tensors are never converted whole."""
     if t.device.type != "cpu":
         t = t.cpu()
-    name = _dtype_name(t)
-    if name == "bfloat16":
+    if _dtype_name(t) == "bfloat16":
         t = t.float()
-    a = _np.array(t.numpy(), copy=True)
-    if a.dtype.kind == "f":
-        return a.astype(_np.float64)
-    return a
+    return t.numpy()
 
 
 class _Formatter:
@@ -74,6 +71,7 @@ class _Formatter:
             for v in flat.tolist():
                 self.max_width = max(self.max_width, len(f"{v}"))
             return
+        flat = flat.astype(_np.float64)  # exact for every float dtype; avoids float16 overflow
         nonzero_finite = flat[_np.isfinite(flat) & (flat != 0)]
         if nonzero_finite.size == 0:
             return

@@ -183,6 +183,12 @@ def test_independent_of_thread_chunking(seed):
     # element 100_000 is word 100_000 of the stream
     j = 100_000
     assert big[j] == (philox_ref(seed, j // 4)[j % 4] >> 8) * 2.0**-24
+    for f in [lambda n: ts.randn(n, generator=g), lambda n: ts.randint(0, 7, (n,), generator=g),
+              lambda n: ts.empty(n).exponential_(generator=g), lambda n: ts.rand(n, dtype=ts.float64, generator=g)]:
+        g.manual_seed(seed)
+        big = np_of(f(300_001))
+        g.manual_seed(seed)
+        np.testing.assert_array_equal(big[:13], np_of(f(13)))
 
 
 def test_noncontiguous_inplace_targets(seed):
