@@ -1,5 +1,7 @@
 // Factories with PyTorch's Python signatures: sizes as varargs or one sequence, keyword-only
 // dtype / device / requires_grad. Argument errors are TypeErrors that name the op.
+#include <deque>
+
 #include "factory_args.h"
 #include "ops/creation.h"
 
@@ -188,6 +190,40 @@ TS_BINDER(creation, 10) {
         return ops::eye(n, mm, kw.dtype, kw.device);
       },
       nb::sig(eye_sig.c_str()));
+
+  // Tensor.new_*: factories whose dtype and device default to self's.
+  struct NewSpec {
+    const char* name;
+    SizeFactory fn;
+  };
+  static const NewSpec news[] = {{"new_empty", &empty_}, {"new_zeros", &zeros_}, {"new_ones", &ones_}};
+  static std::deque<std::string> new_sigs;  // nb::sig keeps the pointer: the text must outlive the module
+  for (const NewSpec& spec : news) {
+    const char* name = spec.name;
+    SizeFactory fn = spec.fn;
+    cls.def(
+        name,
+        [name, fn](const Tensor& self, nb::args args, nb::kwargs kwargs) {
+          FactoryKwargs kw = parse_factory_kwargs(name, kwargs);
+          DimVector size = parse_size_args(name, args, 0, kw.size);
+          return fn(size, kw.dtype.value_or(self.dtype()), kw.device.value_or(self.device()));
+        },
+        nb::sig(new_sigs
+                    .emplace_back(std::string("def ") + name + "(self, *size: int | collections.abc.Sequence[int], " +
+                                  kFactoryKw + ") -> Tensor")
+                    .c_str()));
+  }
+  cls.def(
+      "new_full",
+      [](const Tensor& self, nb::handle size, nb::handle fill_value, nb::kwargs kwargs) {
+        const char* op = "new_full";
+        FactoryKwargs kw = parse_factory_kwargs(op, kwargs);
+        return ops::full(parse_size_sequence(op, size), parse_scalar(op, fill_value, "fill_value"),
+                         kw.dtype.value_or(self.dtype()), kw.device.value_or(self.device()));
+      },
+      nb::sig("def new_full(self, size: collections.abc.Sequence[int], fill_value: float | int | bool, *, dtype: "
+              "dtype | None = None, device: device | str | int | None = None, requires_grad: bool = False) -> "
+              "Tensor"));
 
   cls.def(
          "fill_",

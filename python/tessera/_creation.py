@@ -49,3 +49,12 @@ def as_tensor(data, dtype=None, device=None):
             return tensor(data, dtype=dtype, device=device)
         return _to(out, dtype, device)
     return tensor(data, dtype=dtype, device=device)
+
+
+def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    """Tensor.new_tensor: tensor(data) with dtype and device defaulting to self's."""
+    return tensor(data, dtype=self.dtype if dtype is None else dtype,
+                  device=self.device if device is None else device, requires_grad=requires_grad)
+
+
+_C.Tensor.new_tensor = _new_tensor

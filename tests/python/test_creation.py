@@ -71,6 +71,19 @@ def test_like(seed, dtype):
     assert ri.dtype == x.dtype and ri.shape == x.shape
 
 
+@pytest.mark.parametrize("dtype", [torch.float64, torch.int32, torch.bool, torch.float16])
+def test_new_factories(dtype):
+    t = torch.ones(2, dtype=dtype)
+    x = to_ts(t)
+    assert_close(x.new_zeros(2, 3), t.new_zeros(2, 3))
+    assert_close(x.new_ones((4,)), t.new_ones((4,)))
+    assert_close(x.new_full((2, 2), 1), t.new_full((2, 2), 1))
+    assert_close(x.new_zeros(3, dtype=ts.int64), t.new_zeros(3, dtype=torch.int64))
+    assert_close(x.new_tensor([1, 0, 1]), t.new_tensor([1, 0, 1]))
+    e = x.new_empty(5)
+    assert e.dtype == x.dtype and tuple(e.shape) == (5,)
+
+
 def test_like_zero_dim_and_empty():
     for t in [torch.tensor(3.5), torch.empty(0, 3)]:
         x = to_ts(t)
