@@ -227,6 +227,7 @@ Tensor randint_kernel(int64_t low, int64_t high, IntArrayRef size, const Optiona
 Tensor randperm_kernel(int64_t n, const OptionalGenerator& gen, std::optional<DType> dtype,
                        std::optional<Device> device) {
   DType dt = dtype.value_or(DType::Int64);
+  TS_CHECK_NOT_IMPLEMENTED(dt != DType::Bool, "[randperm] not implemented for dtype bool");
   TS_CHECK(n >= 0, "[randperm] Trying to create tensor with negative dimension ", n, ": [", n, "]");
   int64_t lo = 0, hi = 0;
   dtype_int_bounds(dt, lo, hi);

@@ -81,6 +81,8 @@ CASES = [
     ("randperm_negative", lambda: ts.randperm(-1), lambda: torch.randperm(-1), RuntimeError, r"\[randperm\]"),
     ("randperm_uint8_too_large", lambda: ts.randperm(300, dtype=ts.uint8),
      lambda: torch.randperm(300, dtype=torch.uint8), RuntimeError, r"\[randperm\]"),
+    ("randperm_bool", lambda: ts.randperm(2, dtype=ts.bool), lambda: torch.randperm(2, dtype=torch.bool),
+     NotImplementedError, r"\[randperm\]"),
     ("randn_int_dtype", lambda: ts.randn(3, dtype=ts.int64), lambda: torch.randn(3, dtype=torch.int64),
      NotImplementedError, r"\[randn\]"),
     ("rand_int_dtype", lambda: ts.rand(3, dtype=ts.int64), lambda: torch.rand(3, dtype=torch.int64),
