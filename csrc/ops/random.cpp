@@ -124,12 +124,12 @@ Tensor uniform__kernel(const Tensor& self, double from, double to, const Optiona
   TS_CHECK(std::isfinite(from) && std::isfinite(to), "[uniform_] from and to must be finite, got from=", from,
            ", to=", to);
   TS_CHECK(from <= to, "[uniform_] uniform_ expects to return a [from, to) range, but found from=", from, " > to=", to);
-  const double max = self.dtype() == DType::Float64 ? std::numeric_limits<double>::max()
+  const double max = self.dtype() == DType::Float64   ? std::numeric_limits<double>::max()
                      : self.dtype() == DType::Float32 ? static_cast<double>(std::numeric_limits<float>::max())
                      : self.dtype() == DType::Float16 ? 65504.0
                                                       : 3.3895313892515355e38;
-  TS_CHECK(to - from <= max, "[uniform_] uniform_ expects to-from <= ", max, " for dtype ",
-           dtype_name(self.dtype()), ", got to-from=", to - from);
+  TS_CHECK(to - from <= max, "[uniform_] uniform_ expects to-from <= ", max, " for dtype ", dtype_name(self.dtype()),
+           ", got to-from=", to - from);
   sample_into("uniform_", self, RandomKind::Uniform, RandomParams{from, to, 0, 0}, gen, true);
   return self;
 }
