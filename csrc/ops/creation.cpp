@@ -2,6 +2,7 @@
 // device, then the device's fill/range stub. eye and the *_like ops compose these.
 #include "ops/creation.h"
 
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <limits>
@@ -181,9 +182,38 @@ Tensor eye_kernel(int64_t n, std::optional<int64_t> m, std::optional<DType> dtyp
   return t;
 }
 
+// PyTorch's preserve_format: a dense tensor whose dims are laid out in the same order as self's
+// (a transposed input gives a transposed result); contiguous inputs give contiguous results.
 Tensor like(const char* op, const Tensor& self, std::optional<DType> dtype, std::optional<Device> device) {
   Device dev = device.value_or(self.device());
-  return empty_tensor(self.sizes(), dtype.value_or(self.dtype()), dev);
+  DType dt = dtype.value_or(self.dtype());
+  const int64_t ndim = self.dim();
+  if (ndim <= 1 || (self.is_contiguous() && DimVector(self.strides()) == contiguous_strides(self.sizes()))) {
+    return empty_tensor(self.sizes(), dt, dev);
+  }
+  // Dims from outermost to innermost: larger stride first; ties and broadcast/size-1 dims keep
+  // their order.
+  DimVector perm(ndim);
+  for (int64_t d = 0; d < ndim; ++d) perm[d] = d;
+  auto key = [&](int64_t d) { return self.sizes()[d] == 1 ? -1 : self.strides()[d]; };
+  std::stable_sort(perm.begin(), perm.end(), [&](int64_t a, int64_t b) {
+    int64_t ka = key(a), kb = key(b);
+    if (ka < 0 || kb < 0) return false;
+    return ka > kb;
+  });
+  DimVector strides(ndim);
+  int64_t s = 1;
+  for (int64_t i = ndim - 1; i >= 0; --i) {
+    strides[perm[i]] = s;
+    s *= std::max<int64_t>(self.sizes()[perm[i]], 1);
+  }
+  // Already dense and non-overlapping: keep self's strides exactly (size-1 dims included).
+  bool dense = true;
+  for (int64_t d = 0; d < ndim; ++d) dense = dense && (self.sizes()[d] == 1 || self.strides()[d] == strides[d]);
+  if (dense) strides = DimVector(self.strides());
+  int64_t n = self.numel();
+  Tensor base = empty_tensor({&n, 1}, dt, dev);
+  return make_view(base, DimVector(self.sizes()), strides, 0);
 }
 
 Tensor empty_like_kernel(const Tensor& self, std::optional<DType> dtype, std::optional<Device> device) {

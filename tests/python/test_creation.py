@@ -84,6 +84,19 @@ def test_new_factories(dtype):
     assert e.dtype == x.dtype and tuple(e.shape) == (5,)
 
 
+def test_like_preserves_layout():
+    base = torch.arange(24.0).reshape(2, 3, 4)
+    for t in [base.transpose(0, 2), base.permute(1, 2, 0), base[:, ::2], base.transpose(1, 2)[:, :, 1:],
+              torch.ones(3, 1).expand(3, 4), base.reshape(6, 4).t(), base[:1].transpose(0, 1)]:
+        x = ts.from_numpy(t.numpy()) if t.stride() and min(t.stride()) > 0 else to_ts(t)
+        for f, g in [(ts.zeros_like, torch.zeros_like), (ts.empty_like, torch.empty_like),
+                     (ts.ones_like, torch.ones_like)]:
+            r, e = f(x), g(t)
+            assert tuple(r.shape) == tuple(e.shape)
+            assert r.stride() == e.stride(), (t.shape, t.stride(), r.stride(), e.stride())
+        assert_close(ts.full_like(x, 3.0), torch.full_like(t, 3.0))
+
+
 def test_like_zero_dim_and_empty():
     for t in [torch.tensor(3.5), torch.empty(0, 3)]:
         x = to_ts(t)
