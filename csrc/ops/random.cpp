@@ -241,17 +241,31 @@ Tensor randperm_kernel(int64_t n, const OptionalGenerator& gen, std::optional<DT
   return t;
 }
 
+// The *_like samplers allocate like empty_like (PyTorch's preserve_format); values follow the
+// row-major logical order as always.
 Tensor rand_like_kernel(const Tensor& self, const OptionalGenerator& gen, std::optional<DType> dtype,
                         std::optional<Device> device) {
-  return rand_kernel(self.sizes(), gen, dtype.value_or(self.dtype()), device.value_or(self.device()));
+  DType dt = dtype.value_or(self.dtype());
+  check_floating("rand_like", dt);
+  Tensor t = ops::empty_like(self, dt, device);
+  sample_into("rand_like", t, RandomKind::Uniform, RandomParams{0, 1, 0, 0}, gen);
+  return t;
 }
 Tensor randn_like_kernel(const Tensor& self, const OptionalGenerator& gen, std::optional<DType> dtype,
                          std::optional<Device> device) {
-  return randn_kernel(self.sizes(), gen, dtype.value_or(self.dtype()), device.value_or(self.device()));
+  DType dt = dtype.value_or(self.dtype());
+  check_floating("randn_like", dt);
+  Tensor t = ops::empty_like(self, dt, device);
+  sample_into("randn_like", t, RandomKind::Normal, RandomParams{0, 1, 0, 0}, gen);
+  return t;
 }
 Tensor randint_like_kernel(const Tensor& self, int64_t low, int64_t high, const OptionalGenerator& gen,
                            std::optional<DType> dtype, std::optional<Device> device) {
-  return randint_kernel(low, high, self.sizes(), gen, dtype.value_or(self.dtype()), device.value_or(self.device()));
+  DType dt = dtype.value_or(self.dtype());
+  RandomParams p = integer_params("randint_like", low, high, dt);
+  Tensor t = ops::empty_like(self, dt, device);
+  sample_into("randint_like", t, RandomKind::Integer, p, gen);
+  return t;
 }
 
 Tensor bernoulli_kernel(const Tensor& self, const OptionalGenerator& gen) {

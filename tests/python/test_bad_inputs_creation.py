@@ -88,7 +88,7 @@ CASES = [
     ("rand_int_dtype", lambda: ts.rand(3, dtype=ts.int64), lambda: torch.rand(3, dtype=torch.int64),
      NotImplementedError, r"\[rand\]"),
     ("rand_like_int", lambda: ts.rand_like(ts.ones(2, dtype=ts.int64)),
-     lambda: torch.rand_like(torch.ones(2, dtype=torch.int64)), NotImplementedError, r"\[rand\]"),
+     lambda: torch.rand_like(torch.ones(2, dtype=torch.int64)), NotImplementedError, r"\[rand_like\]"),
     ("randn_bad_generator", lambda: ts.randn(2, generator=5), lambda: torch.randn(2, generator=5), TypeError,
      r"\[randn\]"),
     ("normal_negative_std", lambda: ts.empty(3).normal_(0, -1), lambda: torch.empty(3).normal_(0, -1), RuntimeError,

@@ -308,6 +308,20 @@ def test_empty_and_zero_dim(seed):
     assert g._offset() == 0  # nothing drawn
 
 
+def test_like_samplers_preserve_layout(seed):
+    t = torch.empty(3, 5).t()
+    x = ts.empty(3, 5)
+    xt = ts.from_numpy(t.numpy())
+    for f, g in [(ts.rand_like, torch.rand_like), (ts.randn_like, torch.randn_like)]:
+        assert f(xt).stride() == g(t).stride()
+    assert ts.randint_like(xt, 4).stride() == torch.randint_like(t, 4).stride()
+    gen = ts.Generator().manual_seed(seed)
+    a = ts.rand_like(xt, generator=gen).tolist()
+    gen.manual_seed(seed)
+    assert a == ts.rand(5, 3, generator=gen).tolist()  # same logical order as a contiguous draw
+    assert x.shape == (3, 5)
+
+
 def test_rand_like_matches_torch_surface():
     t = torch.empty(2, 3, dtype=torch.float64)
     x = ts.empty(2, 3, dtype=ts.float64)
