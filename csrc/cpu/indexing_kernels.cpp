@@ -1,0 +1,170 @@
+// CPU kernels of the indexing family: gather-style reads, scatter-style writes, nonzero.
+#include <cstring>
+#include <vector>
+
+#include "core/dispatch_type.h"
+#include "core/tensor.h"
+#include "cpu/loops.h"
+#include "cpu/parallel.h"
+#include "ops/indexing_stubs.h"
+
+namespace tessera {
+namespace {
+
+// Byte offset contributed by all index operands at element i; validates each index value.
+inline int64_t index_offset(char** data, const int64_t* strides, int64_t i, const IndexSpec& s) {
+  int64_t off = 0;
+  for (int k = 0; k < s.n; ++k) {
+    int64_t v = *reinterpret_cast<const int64_t*>(data[2 + k] + i * strides[2 + k]);
+    int64_t size = s.sizes[k];
+    int64_t w = v;
+    if (w < 0 && s.wrap_negative) w += size;
+    if (__builtin_expect(w < 0 || w >= size, 0)) index_out_of_range(s, k, v);
+    off += w * s.strides[k];
+  }
+  return off;
+}
+
+inline bool index_strides_zero(const int64_t* strides, int n) {
+  for (int k = 0; k < n; ++k)
+    if (strides[2 + k] != 0) return false;
+  return true;
+}
+
+// Elements are moved as raw words of their size: reads need no dtype dispatch.
+template <class T>
+void index_loop(const TensorIterator& iter, const IndexSpec& s) {
+  iter.for_each([&s](char** data, const int64_t* strides, int64_t n) {
+    constexpr int64_t sz = sizeof(T);
+    if (index_strides_zero(strides, s.n)) {  // one index for the whole run: a strided copy
+      const char* src = data[1] + index_offset(data, strides, 0, s);
+      if (strides[0] == sz && strides[1] == sz) {
+        std::memcpy(data[0], src, static_cast<size_t>(n * sz));
+      } else {
+        for (int64_t i = 0; i < n; ++i)
+          *reinterpret_cast<T*>(data[0] + i * strides[0]) = *reinterpret_cast<const T*>(src + i * strides[1]);
+      }
+      return;
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t off = index_offset(data, strides, i, s);
+      *reinterpret_cast<T*>(data[0] + i * strides[0]) = *reinterpret_cast<const T*>(data[1] + i * strides[1] + off);
+    }
+  });
+}
+
+void index_cpu(const TensorIterator& iter, const IndexSpec& s) {
+  switch (itemsize(iter.dtype(0))) {
+    case 1: return index_loop<uint8_t>(iter, s);
+    case 2: return index_loop<uint16_t>(iter, s);
+    case 4: return index_loop<uint32_t>(iter, s);
+    default: return index_loop<uint64_t>(iter, s);
+  }
+}
+
+template <class T>
+void put_assign_loop(const TensorIterator& iter, const IndexSpec& s) {
+  iter.for_each([&s](char** data, const int64_t* strides, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t off = index_offset(data, strides, i, s);
+      *reinterpret_cast<T*>(data[0] + i * strides[0] + off) = *reinterpret_cast<const T*>(data[1] + i * strides[1]);
+    }
+  });
+}
+
+void index_put_cpu(const TensorIterator& iter, const IndexSpec& s, IndexPutMode mode, const Scalar& alpha) {
+  if (mode == IndexPutMode::Assign) {
+    switch (itemsize(iter.dtype(0))) {
+      case 1: return put_assign_loop<uint8_t>(iter, s);
+      case 2: return put_assign_loop<uint16_t>(iter, s);
+      case 4: return put_assign_loop<uint32_t>(iter, s);
+      default: return put_assign_loop<uint64_t>(iter, s);
+    }
+  }
+  // Repeated indices accumulate into one element: serial, in index order (deterministic).
+  TS_DISPATCH_ALL_TYPES(iter.dtype(0), s.op, [&] {
+    using acc_t = opmath_t<scalar_t>;
+    const acc_t a = alpha.to<acc_t>();
+    const bool mul = mode == IndexPutMode::Multiply;
+    iter.for_each(
+        [&](char** data, const int64_t* strides, int64_t n) {
+          for (int64_t i = 0; i < n; ++i) {
+            int64_t off = index_offset(data, strides, i, s);
+            auto* dst = reinterpret_cast<scalar_t*>(data[0] + i * strides[0] + off);
+            acc_t v = static_cast<acc_t>(*reinterpret_cast<const scalar_t*>(data[1] + i * strides[1]));
+            if constexpr (std::is_same_v<scalar_t, bool>) {
+              *dst = mul ? (*dst && v) : (*dst || (a && v));
+            } else {
+              *dst = static_cast<scalar_t>(mul ? static_cast<acc_t>(*dst) * v : static_cast<acc_t>(*dst) + a * v);
+            }
+          }
+        },
+        /*parallel=*/false);
+  });
+}
+
+template <class T>
+inline bool is_nonzero(T v) {
+  if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
+    return static_cast<float>(v) != 0.0f;
+  } else {
+    return v != T(0);
+  }
+}
+
+Tensor nonzero_cpu(const Tensor& self) {
+  const int64_t numel = self.numel(), ndim = self.dim();
+  // Chunks counted in parallel, then each chunk writes its coordinates at its prefix offset.
+  const int64_t grain = kElementwiseGrain;
+  const int64_t nchunks = std::max<int64_t>(1, std::min<int64_t>(get_num_threads() * 4, numel / grain));
+  const int64_t chunk = nchunks == 0 ? 0 : (numel + nchunks - 1) / nchunks;
+  std::vector<int64_t> counts(nchunks + 1, 0);
+  Tensor out;
+  TS_DISPATCH_ALL_TYPES(self.dtype(), "nonzero", [&] {
+    const scalar_t* p = self.data<scalar_t>();
+    parallel_for(0, nchunks, 1, [&](int64_t b, int64_t e) {
+      for (int64_t c = b; c < e; ++c) {
+        int64_t lo = c * chunk, hi = std::min(numel, lo + chunk), cnt = 0;
+        for (int64_t i = lo; i < hi; ++i) cnt += is_nonzero(p[i]);
+        counts[c + 1] = cnt;
+      }
+    });
+    for (int64_t c = 0; c < nchunks; ++c) counts[c + 1] += counts[c];
+    const int64_t shape[2] = {counts[nchunks], ndim};
+    out = empty_tensor(IntArrayRef(shape, 2), DType::Int64, self.device());
+    int64_t* o = out.data<int64_t>();
+    IntArrayRef sizes = self.sizes();
+    parallel_for(0, nchunks, 1, [&](int64_t b, int64_t e) {
+      DimVector idx(ndim, 0);
+      for (int64_t c = b; c < e; ++c) {
+        int64_t lo = c * chunk, hi = std::min(numel, lo + chunk);
+        if (lo >= hi) continue;
+        int64_t rem = lo;
+        for (int64_t d = ndim - 1; d >= 0; --d) {
+          idx[d] = rem % sizes[d];
+          rem /= sizes[d];
+        }
+        int64_t* w = o + counts[c] * ndim;
+        for (int64_t i = lo; i < hi; ++i) {
+          if (is_nonzero(p[i])) {
+            for (int64_t d = 0; d < ndim; ++d) w[d] = idx[d];
+            w += ndim;
+          }
+          for (int64_t d = ndim - 1; d >= 0; --d) {
+            if (++idx[d] < sizes[d]) break;
+            idx[d] = 0;
+          }
+        }
+      }
+    });
+  });
+  return out;
+}
+
+}  // namespace
+
+TS_REGISTER_STUB(index_stub, CPU, &index_cpu);
+TS_REGISTER_STUB(index_put_stub, CPU, &index_put_cpu);
+TS_REGISTER_STUB(nonzero_stub, CPU, &nonzero_cpu);
+
+}  // namespace tessera
