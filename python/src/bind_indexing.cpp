@@ -359,7 +359,9 @@ void copy_to(const Tensor& dst, const Tensor& value) {
   }
   TS_CHECK(ok, "[setitem] shape mismatch: value tensor of shape ", shape_str(value.sizes()),
            " cannot be broadcast to indexing result of shape ", shape_str(dst.sizes()));
-  ops::copy_(dst, v);
+  // copy_ wants the source in the destination's shape: expand (a view, no copy) when it differs.
+  bool same = v.dim() == dst.dim() && std::equal(v.sizes().begin(), v.sizes().end(), dst.sizes().begin());
+  ops::copy_(dst, same ? v : ops::expand(v, dst.sizes()));
 }
 
 void setitem(const Tensor& self, nb::handle index, nb::handle value_obj) {
@@ -420,8 +422,8 @@ nb::object nonzero_py(const Tensor& t, bool as_tuple) {
 
 TS_BINDER(indexing, 10) {
   using namespace nb::literals;
-  cls.def("__getitem__", &getitem, "index"_a)
-      .def("__setitem__", &setitem, "index"_a, "value"_a)
+  cls.def("__getitem__", &getitem, "index"_a.none())
+      .def("__setitem__", &setitem, "index"_a.none(), "value"_a.none())
       .def("__delitem__", [](const Tensor&, nb::handle) {
         TS_FAIL(Type, "[delitem] Tensor does not support deleting items");
       })
