@@ -217,7 +217,6 @@ Tensor index_kernel(const Tensor& self, TensorList indices) {
 Tensor index_put__kernel(const Tensor& self, TensorList indices, const Tensor& values, bool accumulate) {
   TS_CHECK(values.dtype() == self.dtype(), "[index_put_] Index put requires the source and destination dtypes match, got ",
            dtype_name(self.dtype()), " for the destination and ", dtype_name(values.dtype()), " for the source.");
-  check_writable("index_put_", self);
   AdvancedIndex ai = make_advanced_index("index_put_", self, indices, true);
   TS_CHECK(broadcast_to(values.sizes(), ai.result_shape), "[index_put_] shape mismatch: value tensor of shape ",
            list_str(values.sizes()), " cannot be broadcast to indexing result of shape ", list_str(ai.result_shape));
@@ -250,6 +249,7 @@ Tensor masked_scatter__kernel(const Tensor& self, const Tensor& mask, const Tens
            "with dtype ", dtype_name(mask.dtype()));
   TS_CHECK(self.dtype() == source.dtype(), "[masked_scatter_] masked_scatter: expected self and source to have same "
            "dtypes but got ", dtype_name(self.dtype()), " and ", dtype_name(source.dtype()));
+  check_writable("masked_scatter_", self);
   Tensor s = self.dim() == 0 ? ops::unsqueeze(self, 0) : self;
   Tensor m = ops::expand(mask, s.sizes());
   Tensor nz = ops::nonzero(m);
