@@ -134,8 +134,10 @@ Tensor nonzero_cpu(const Tensor& self) {
     out = empty_tensor(IntArrayRef(shape, 2), DType::Int64, self.device());
     int64_t* o = out.data<int64_t>();
     IntArrayRef sizes = self.sizes();
+    if (ndim == 0) return;  // (n, 0): no coordinates to write
     parallel_for(0, nchunks, 1, [&](int64_t b, int64_t e) {
       DimVector idx(ndim, 0);
+      const int64_t inner = sizes[ndim - 1];
       for (int64_t c = b; c < e; ++c) {
         int64_t lo = c * chunk, hi = std::min(numel, lo + chunk);
         if (lo >= hi) continue;
@@ -145,12 +147,19 @@ Tensor nonzero_cpu(const Tensor& self) {
           rem /= sizes[d];
         }
         int64_t* w = o + counts[c] * ndim;
-        for (int64_t i = lo; i < hi; ++i) {
-          if (is_nonzero(p[i])) {
-            for (int64_t d = 0; d < ndim; ++d) w[d] = idx[d];
+        // Runs along the last dim: the outer coordinates stay fixed within a run.
+        for (int64_t i = lo; i < hi;) {
+          const int64_t start = idx[ndim - 1];
+          const int64_t run = std::min(hi - i, inner - start);
+          for (int64_t j = 0; j < run; ++j) {
+            if (!is_nonzero(p[i + j])) continue;
+            for (int64_t d = 0; d < ndim - 1; ++d) w[d] = idx[d];
+            w[ndim - 1] = start + j;
             w += ndim;
           }
-          for (int64_t d = ndim - 1; d >= 0; --d) {
+          i += run;
+          idx[ndim - 1] = 0;
+          for (int64_t d = ndim - 2; d >= 0; --d) {
             if (++idx[d] < sizes[d]) break;
             idx[d] = 0;
           }
