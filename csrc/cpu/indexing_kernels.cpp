@@ -55,10 +55,14 @@ void index_loop(const TensorIterator& iter, const IndexSpec& s) {
 
 void index_cpu(const TensorIterator& iter, const IndexSpec& s) {
   switch (itemsize(iter.dtype(0))) {
-    case 1: return index_loop<uint8_t>(iter, s);
-    case 2: return index_loop<uint16_t>(iter, s);
-    case 4: return index_loop<uint32_t>(iter, s);
-    default: return index_loop<uint64_t>(iter, s);
+    case 1:
+      return index_loop<uint8_t>(iter, s);
+    case 2:
+      return index_loop<uint16_t>(iter, s);
+    case 4:
+      return index_loop<uint32_t>(iter, s);
+    default:
+      return index_loop<uint64_t>(iter, s);
   }
 }
 
@@ -75,10 +79,14 @@ void put_assign_loop(const TensorIterator& iter, const IndexSpec& s) {
 void index_put_cpu(const TensorIterator& iter, const IndexSpec& s, IndexPutMode mode, const Scalar& alpha) {
   if (mode == IndexPutMode::Assign) {
     switch (itemsize(iter.dtype(0))) {
-      case 1: return put_assign_loop<uint8_t>(iter, s);
-      case 2: return put_assign_loop<uint16_t>(iter, s);
-      case 4: return put_assign_loop<uint32_t>(iter, s);
-      default: return put_assign_loop<uint64_t>(iter, s);
+      case 1:
+        return put_assign_loop<uint8_t>(iter, s);
+      case 2:
+        return put_assign_loop<uint16_t>(iter, s);
+      case 4:
+        return put_assign_loop<uint32_t>(iter, s);
+      default:
+        return put_assign_loop<uint64_t>(iter, s);
     }
   }
   // Repeated indices accumulate into one element: serial, in index order (deterministic).

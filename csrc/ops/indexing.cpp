@@ -13,7 +13,8 @@
 namespace tessera {
 
 TS_DEFINE_STUB(index_stub, "index", void(const TensorIterator&, const IndexSpec&));
-TS_DEFINE_STUB(index_put_stub, "index_put_", void(const TensorIterator&, const IndexSpec&, IndexPutMode, const Scalar&));
+TS_DEFINE_STUB(index_put_stub, "index_put_",
+               void(const TensorIterator&, const IndexSpec&, IndexPutMode, const Scalar&));
 TS_DEFINE_STUB(nonzero_stub, "nonzero", Tensor(const Tensor&));
 
 [[noreturn]] void index_out_of_range(const IndexSpec& s, int k, int64_t v) {
@@ -39,7 +40,9 @@ std::string list_str(IntArrayRef v) {
   return s + "]";
 }
 
-bool shares_storage(const Tensor& a, const Tensor& b) { return a.impl()->storage() == b.impl()->storage(); }
+bool shares_storage(const Tensor& a, const Tensor& b) {
+  return a.impl()->storage() == b.impl()->storage();
+}
 
 void check_writable(const char* op, const Tensor& self) {
   for (int64_t d = 0; d < self.dim(); ++d) {
@@ -72,8 +75,8 @@ using namespace indexing;
 
 // ATen's AdvancedIndex: masks expanded, indices broadcast, indexed dims moved together.
 struct AdvancedIndex {
-  Tensor src;                // restrided over the result shape: stride 0 on the index dims
-  std::vector<Tensor> ops;   // int64 indices laid over the result shape
+  Tensor src;               // restrided over the result shape: stride 0 on the index dims
+  std::vector<Tensor> ops;  // int64 indices laid over the result shape
   DimVector result_shape;
   IndexSpec spec;
 };
@@ -196,8 +199,7 @@ AdvancedIndex make_advanced_index(const char* op, const Tensor& self_in, TensorL
     ai.spec.dims[k] = k;
     Tensor t = index_operand(idx[before + k], self_in, writing);
     DimVector strides(ai.result_shape.size(), 0);
-    for (int64_t j = 0; j < t.dim(); ++j)
-      strides[before + ni - t.dim() + j] = t.sizes()[j] == 1 ? 0 : t.strides()[j];
+    for (int64_t j = 0; j < t.dim(); ++j) strides[before + ni - t.dim() + j] = t.sizes()[j] == 1 ? 0 : t.strides()[j];
     ai.ops.push_back(make_view(t, ai.result_shape, std::move(strides), t.storage_offset()));
   }
   ai.src = make_view(self, ai.result_shape, std::move(src_strides), self.storage_offset());
@@ -215,8 +217,9 @@ Tensor index_kernel(const Tensor& self, TensorList indices) {
 }
 
 Tensor index_put__kernel(const Tensor& self, TensorList indices, const Tensor& values, bool accumulate) {
-  TS_CHECK(values.dtype() == self.dtype(), "[index_put_] Index put requires the source and destination dtypes match, got ",
-           dtype_name(self.dtype()), " for the destination and ", dtype_name(values.dtype()), " for the source.");
+  TS_CHECK(values.dtype() == self.dtype(),
+           "[index_put_] Index put requires the source and destination dtypes match, got ", dtype_name(self.dtype()),
+           " for the destination and ", dtype_name(values.dtype()), " for the source.");
   AdvancedIndex ai = make_advanced_index("index_put_", self, indices, true);
   TS_CHECK(broadcast_to(values.sizes(), ai.result_shape), "[index_put_] shape mismatch: value tensor of shape ",
            list_str(values.sizes()), " cannot be broadcast to indexing result of shape ", list_str(ai.result_shape));
@@ -245,10 +248,14 @@ Tensor masked_select_kernel(const Tensor& self, const Tensor& mask) {
 }
 
 Tensor masked_scatter__kernel(const Tensor& self, const Tensor& mask, const Tensor& source) {
-  TS_CHECK(mask.dtype() == DType::Bool, "[masked_scatter_] masked_scatter_ only supports boolean masks, but got mask "
-           "with dtype ", dtype_name(mask.dtype()));
-  TS_CHECK(self.dtype() == source.dtype(), "[masked_scatter_] masked_scatter: expected self and source to have same "
-           "dtypes but got ", dtype_name(self.dtype()), " and ", dtype_name(source.dtype()));
+  TS_CHECK(mask.dtype() == DType::Bool,
+           "[masked_scatter_] masked_scatter_ only supports boolean masks, but got mask "
+           "with dtype ",
+           dtype_name(mask.dtype()));
+  TS_CHECK(self.dtype() == source.dtype(),
+           "[masked_scatter_] masked_scatter: expected self and source to have same "
+           "dtypes but got ",
+           dtype_name(self.dtype()), " and ", dtype_name(source.dtype()));
   check_writable("masked_scatter_", self);
   Tensor s = self.dim() == 0 ? ops::unsqueeze(self, 0) : self;
   Tensor m = ops::expand(mask, s.sizes());
@@ -288,7 +295,9 @@ Tensor take_kernel(const Tensor& self, const Tensor& index) {
   return iter.output();
 }
 
-Tensor nonzero_kernel(const Tensor& self) { return nonzero_stub(self.device(), ops::contiguous(self)); }
+Tensor nonzero_kernel(const Tensor& self) {
+  return nonzero_stub(self.device(), ops::contiguous(self));
+}
 
 std::vector<Tensor> nonzero_numpy_kernel(const Tensor& self) {
   const int64_t one[1] = {1};
@@ -299,13 +308,15 @@ std::vector<Tensor> nonzero_numpy_kernel(const Tensor& self) {
 }  // namespace
 
 TS_REGISTER_OP_ALL_BACKENDS("index(Tensor self, Tensor?[] indices) -> Tensor", &index_kernel);
-TS_REGISTER_OP_ALL_BACKENDS("index_put_(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor",
-                            &index_put__kernel);
+TS_REGISTER_OP_ALL_BACKENDS(
+    "index_put_(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor", &index_put__kernel);
 TS_REGISTER_OP_ALL_BACKENDS("index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor",
                             &index_put_kernel);
 TS_REGISTER_OP_ALL_BACKENDS("masked_select(Tensor self, Tensor mask) -> Tensor", &masked_select_kernel);
-TS_REGISTER_OP_ALL_BACKENDS("masked_scatter_(Tensor self, Tensor mask, Tensor source) -> Tensor", &masked_scatter__kernel);
-TS_REGISTER_OP_ALL_BACKENDS("masked_scatter(Tensor self, Tensor mask, Tensor source) -> Tensor", &masked_scatter_kernel);
+TS_REGISTER_OP_ALL_BACKENDS("masked_scatter_(Tensor self, Tensor mask, Tensor source) -> Tensor",
+                            &masked_scatter__kernel);
+TS_REGISTER_OP_ALL_BACKENDS("masked_scatter(Tensor self, Tensor mask, Tensor source) -> Tensor",
+                            &masked_scatter_kernel);
 TS_REGISTER_OP_ALL_BACKENDS("take(Tensor self, Tensor index) -> Tensor", &take_kernel);
 TS_REGISTER_OP_ALL_BACKENDS("nonzero(Tensor self) -> Tensor", &nonzero_kernel);
 TS_REGISTER_OP_ALL_BACKENDS("nonzero_numpy(Tensor self) -> Tensor[]", &nonzero_numpy_kernel);

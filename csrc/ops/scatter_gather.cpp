@@ -13,11 +13,19 @@ namespace {
 
 using namespace indexing;
 
-bool is_index_dtype(DType t) { return t == DType::Int64 || t == DType::Int32; }
-int64_t nonempty_dim(const Tensor& t) { return std::max<int64_t>(t.dim(), 1); }
-int64_t nonempty_size(const Tensor& t, int64_t d) { return t.dim() == 0 ? 1 : t.sizes()[d]; }
+bool is_index_dtype(DType t) {
+  return t == DType::Int64 || t == DType::Int32;
+}
+int64_t nonempty_dim(const Tensor& t) {
+  return std::max<int64_t>(t.dim(), 1);
+}
+int64_t nonempty_size(const Tensor& t, int64_t d) {
+  return t.dim() == 0 ? 1 : t.sizes()[d];
+}
 // 0-d tensors take part as 1-element 1-D tensors, as in ATen.
-Tensor as_1d(const Tensor& t) { return t.dim() == 0 ? ops::unsqueeze(t, 0) : t; }
+Tensor as_1d(const Tensor& t) {
+  return t.dim() == 0 ? ops::unsqueeze(t, 0) : t;
+}
 
 IndexSpec one_index_spec(const char* op, const Tensor& data, int64_t dim, bool wrap, bool index_error,
                          IndexErrorStyle style) {
@@ -48,10 +56,10 @@ Tensor index_along(const Tensor& idx1d, IntArrayRef sizes, int64_t dim) {
 }
 
 Tensor index_select_kernel(const Tensor& self, int64_t dim, const Tensor& index) {
-  TS_CHECK_INDEX(index.dim() <= 1, "[index_select] index_select(): Index is supposed to be a vector, got ",
-                 index.dim(), "-D index");
-  TS_CHECK(is_index_dtype(index.dtype()), "[index_select] index_select(): Expected dtype int32 or int64 for index, got ",
-           dtype_name(index.dtype()));
+  TS_CHECK_INDEX(index.dim() <= 1, "[index_select] index_select(): Index is supposed to be a vector, got ", index.dim(),
+                 "-D index");
+  TS_CHECK(is_index_dtype(index.dtype()),
+           "[index_select] index_select(): Expected dtype int32 or int64 for index, got ", dtype_name(index.dtype()));
   int64_t d = wrap_dim(dim, self.dim(), "index_select");
   Tensor s = as_1d(self);
   Tensor idx = as_1d(index_operand(index, self, false));
@@ -77,8 +85,10 @@ Tensor gather_kernel(const Tensor& self, int64_t dim, const Tensor& index) {
   TS_CHECK(is_index_dtype(index.dtype()), "[gather] gather(): Expected dtype int32/int64 for index, got ",
            dtype_name(index.dtype()));
   int64_t d = wrap_dim(dim, self.dim(), "gather");
-  TS_CHECK(nonempty_dim(index) == nonempty_dim(self), "[gather] Index tensor must have the same number of dimensions "
-           "as input tensor (", index.dim(), " != ", self.dim(), ")");
+  TS_CHECK(nonempty_dim(index) == nonempty_dim(self),
+           "[gather] Index tensor must have the same number of dimensions "
+           "as input tensor (",
+           index.dim(), " != ", self.dim(), ")");
   for (int64_t i = 0; i < nonempty_dim(self); ++i) {
     if (i == d) continue;
     TS_CHECK(nonempty_size(index, i) <= nonempty_size(self, i), "[gather] Size does not match at dimension ", i,
@@ -107,15 +117,19 @@ Tensor scatter_impl(const char* op, const Tensor& self, int64_t dim, const Tenso
   TS_CHECK(is_index_dtype(index.dtype()), "[", op, "] scatter(): Expected dtype int32/int64 for index, got ",
            dtype_name(index.dtype()));
   TS_CHECK(!src.defined() || src.dtype() == self.dtype(), "[", op,
-           "] scatter(): Expected self.dtype to be equal to src.dtype (", dtype_name(self.dtype()), " != ",
-           dtype_name(src.dtype()), ")");
+           "] scatter(): Expected self.dtype to be equal to src.dtype (", dtype_name(self.dtype()),
+           " != ", dtype_name(src.dtype()), ")");
   int64_t d = wrap_dim(dim, self.dim(), op);
   if (index.numel() == 0) return self;
-  TS_CHECK(nonempty_dim(index) == nonempty_dim(self), "[", op, "] Index tensor must have the same number of dimensions "
-           "as self tensor (", index.dim(), " != ", self.dim(), ")");
+  TS_CHECK(nonempty_dim(index) == nonempty_dim(self), "[", op,
+           "] Index tensor must have the same number of dimensions "
+           "as self tensor (",
+           index.dim(), " != ", self.dim(), ")");
   if (src.defined()) {
-    TS_CHECK(nonempty_dim(src) == nonempty_dim(index), "[", op, "] Index tensor must have the same number of "
-             "dimensions as src tensor (", index.dim(), " != ", src.dim(), ")");
+    TS_CHECK(nonempty_dim(src) == nonempty_dim(index), "[", op,
+             "] Index tensor must have the same number of "
+             "dimensions as src tensor (",
+             index.dim(), " != ", src.dim(), ")");
   }
   bool wrong = false;
   for (int64_t i = 0; i < nonempty_dim(self) && !wrong; ++i)
@@ -177,10 +191,11 @@ Tensor scatter_add_kernel(const Tensor& self, int64_t dim, const Tensor& index, 
 Tensor index_add_impl(const char* op, const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source,
                       const Scalar& alpha) {
   int64_t d = wrap_dim(dim, self.dim(), op);
-  TS_CHECK_INDEX(index.dim() <= 1, "[", op, "] index_add_(): Index is supposed to be a vector, but got dim: ",
-                 index.dim(), " with size: ", list_str(index.sizes()));
-  TS_CHECK(is_index_dtype(index.dtype()), "[", op, "] index_add_(): Expected dtype int32/int64 for index but got: ",
-           dtype_name(index.dtype()));
+  TS_CHECK_INDEX(index.dim() <= 1, "[", op,
+                 "] index_add_(): Index is supposed to be a vector, but got dim: ", index.dim(),
+                 " with size: ", list_str(index.sizes()));
+  TS_CHECK(is_index_dtype(index.dtype()), "[", op,
+           "] index_add_(): Expected dtype int32/int64 for index but got: ", dtype_name(index.dtype()));
   TS_CHECK(self.dtype() == source.dtype(), "[", op, "] index_add_(): self (", dtype_name(self.dtype()),
            ") and source (", dtype_name(source.dtype()), ") must have the same scalar type");
   const int64_t k = index.numel();
@@ -191,8 +206,10 @@ Tensor index_add_impl(const char* op, const Tensor& self, int64_t dim, const Ten
   bool same = nonempty_dim(self) == nonempty_dim(source) && (self.dim() != 0 || source.dim() == 0) &&
               (source.dim() != 0 || self.dim() == 0);
   for (int64_t i = 0; same && i < self.dim(); ++i) same = i == d || self.sizes()[i] == source.sizes()[i];
-  TS_CHECK(same, "[", op, "] source tensor shape must match self tensor shape, excluding the specified dimension. Got "
-           "self.shape = ", list_str(self.sizes()), " source.shape = ", list_str(source.sizes()));
+  TS_CHECK(same, "[", op,
+           "] source tensor shape must match self tensor shape, excluding the specified dimension. Got "
+           "self.shape = ",
+           list_str(self.sizes()), " source.shape = ", list_str(source.sizes()));
   if (k == 0) return self;
   check_writable(op, self);
   Tensor s = as_1d(self), src = as_1d(shares_storage(source, self) ? ops::clone(source) : source);
@@ -228,7 +245,8 @@ TS_REGISTER_OP_ALL_BACKENDS(
 TS_REGISTER_OP_ALL_BACKENDS(
     "scatter_value_(Tensor self, int dim, Tensor index, Scalar value, *, str? reduce=None) -> Tensor",
     &scatter_value__kernel);
-TS_REGISTER_OP_ALL_BACKENDS("scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor", &scatter_add_kernel);
+TS_REGISTER_OP_ALL_BACKENDS("scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor",
+                            &scatter_add_kernel);
 TS_REGISTER_OP_ALL_BACKENDS("scatter_add_(Tensor self, int dim, Tensor index, Tensor src) -> Tensor",
                             &scatter_add__kernel);
 TS_REGISTER_OP_ALL_BACKENDS("index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor",

@@ -46,6 +46,7 @@ CASES = [
     ("getitem_str", TypeError, "getitem", lambda lib, t, x: x["a"]),
     ("getitem_str_in_list", TypeError, "getitem", lambda lib, t, x: x[[1, "a"]]),
     ("getitem_ragged_list", ValueError, "getitem", lambda lib, t, x: x[[[0, 1], [2, 3, 4]],]),
+    ("getitem_numpy_negative_strides", ValueError, "from_numpy", lambda lib, t, x: x[np.array([0, 2])[::-1]]),
     ("getitem_step_zero", ValueError, None, lambda lib, t, x: x[::0]),
     ("getitem_step_negative", ValueError, "getitem", lambda lib, t, x: x[::-1]),
     ("getitem_step_negative_tuple", ValueError, "getitem", lambda lib, t, x: x[:, ::-2]),

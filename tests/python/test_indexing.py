@@ -50,7 +50,7 @@ GETITEM_CASES = [
     ("slice_tensor", (slice(1, 3), I(0, 4))), ("none_tensor", (None, I(0, 3))), ("tensor_none_tensor", (I(0, 1), None, I(0, 1))),
     ("ellipsis_tensor", (Ellipsis, I(5, 0))), ("nested_list", [[0, 1], [2, 0]]), ("list_of_tensors", [I(0, 1)]),
     ("true_tensor", (True, I(0, 1))), ("empty_list", []), ("empty_tensor", I(dtype=torch.int64)[:0]),
-    ("numpy", np.array([0, 3])), ("numpy_int", np.int64(2)), ("numpy_bool", np.array([True, False, False, True])),
+    ("numpy", np.array([0, 3])), ("numpy_float", np.array([0.7, 3.2])), ("numpy_uint8_mask", np.array([1, 0, 1, 1], dtype=np.uint8)), ("numpy_int", np.int64(2)), ("numpy_bool", np.array([True, False, False, True])),
     ("all_tensors", (I(0, 1), I(1, 2), I(2, 3))), ("mask_then_int", (torch.ones(4, 5, dtype=torch.bool), 2)),
     ("scalar_result", (3, 4, 5)), ("mask_2d_sep", (slice(None), torch.rand(5, 6) > 0.5)),
 ]
@@ -405,3 +405,61 @@ def test_getitem_then_inplace_setitem(seed):
     x[1:3, ::2] += 2.5
     a[1:3, ::2] += 2.5
     assert_close(x, a)
+
+
+def random_index(gen, shape):
+    """A random mix of int, slice, None, Ellipsis, list, int tensor and mask for `shape`."""
+    items, dim, used_ellipsis = [], 0, False
+    n = len(shape)
+    while dim < n and len(items) < 5:
+        r = torch.randint(0, 9, (), generator=gen).item()
+        size = shape[dim]
+        if r == 0:
+            items.append(None)
+            continue
+        if r == 1 and not used_ellipsis:
+            used_ellipsis = True
+            items.append(Ellipsis)
+            dim = n - sum(1 for d in range(dim + 1, n) if torch.rand((), generator=gen) < 0.5)
+            continue
+        if r in (2, 3) and size > 0:
+            items.append(torch.randint(-size, size, (), generator=gen).item())
+        elif r in (4, 5):
+            lo = torch.randint(-size - 1, size + 2, (), generator=gen).item()
+            hi = torch.randint(-size - 1, size + 2, (), generator=gen).item()
+            step = torch.randint(1, 4, (), generator=gen).item()
+            items.append(slice(lo, hi, step))
+        elif r == 6 and size > 0:
+            items.append(torch.randint(-size, size, (2,), generator=gen).tolist())
+        elif r == 7 and size > 0:
+            items.append(torch.randint(-size, size, (2, 1) if dim % 2 else (2,), generator=gen))
+        elif r == 8:
+            items.append(torch.rand(size, generator=gen) > 0.5)
+        else:
+            items.append(slice(None))
+        dim += 1
+    return tuple(items)
+
+
+def test_getitem_setitem_fuzz(seed):
+    gen = torch.Generator().manual_seed(seed)
+    for _ in range(150):
+        shape = tuple(torch.randint(1, 5, (torch.randint(1, 4, (), generator=gen).item(),), generator=gen).tolist())
+        a = rand(shape)
+        x = to_ts(a)
+        index = random_index(gen, shape)
+        try:
+            expected = a[index]
+        except (IndexError, RuntimeError, ValueError) as e:
+            with pytest.raises(type(e)):
+                x[conv(index)]
+            continue
+        got = x[conv(index)]
+        assert_close(got, expected), index
+        # setitem with a value of the indexed shape (unique targets only: duplicates are order-dependent)
+        probe = torch.arange(a.numel(), dtype=torch.float32).reshape(shape)[index]
+        if probe.numel() == len(set(probe.flatten().tolist())):
+            v = rand(tuple(expected.shape))
+            x[conv(index)] = to_ts(v)
+            a[index] = v
+            assert_close(x, a), index
