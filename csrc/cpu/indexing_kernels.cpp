@@ -1,4 +1,5 @@
 // CPU kernels of the indexing family: gather-style reads, scatter-style writes, nonzero.
+#include <atomic>
 #include <cstring>
 #include <vector>
 
@@ -178,8 +179,25 @@ Tensor nonzero_cpu(const Tensor& self) {
   return out;
 }
 
+bool contains_cpu(const TensorIterator& iter) {
+  std::atomic<bool> found{false};
+  TS_DISPATCH_ALL_TYPES(iter.dtype(0), "__contains__", [&] {
+    using acc_t = opmath_t<scalar_t>;
+    iter.for_each([&](char** data, const int64_t* strides, int64_t n) {
+      if (found.load(std::memory_order_relaxed)) return;
+      bool hit = false;
+      for (int64_t i = 0; i < n; ++i)
+        hit |= static_cast<acc_t>(*reinterpret_cast<const scalar_t*>(data[0] + i * strides[0])) ==
+               static_cast<acc_t>(*reinterpret_cast<const scalar_t*>(data[1] + i * strides[1]));
+      if (hit) found.store(true, std::memory_order_relaxed);
+    });
+  });
+  return found.load();
+}
+
 }  // namespace
 
+TS_REGISTER_STUB(contains_stub, CPU, &contains_cpu);
 TS_REGISTER_STUB(index_stub, CPU, &index_cpu);
 TS_REGISTER_STUB(index_put_stub, CPU, &index_put_cpu);
 TS_REGISTER_STUB(nonzero_stub, CPU, &nonzero_cpu);

@@ -16,6 +16,7 @@ TS_DEFINE_STUB(index_stub, "index", void(const TensorIterator&, const IndexSpec&
 TS_DEFINE_STUB(index_put_stub, "index_put_",
                void(const TensorIterator&, const IndexSpec&, IndexPutMode, const Scalar&));
 TS_DEFINE_STUB(nonzero_stub, "nonzero", Tensor(const Tensor&));
+TS_DEFINE_STUB(contains_stub, "__contains__", bool(const TensorIterator&));
 
 [[noreturn]] void index_out_of_range(const IndexSpec& s, int k, int64_t v) {
   ErrorKind kind = s.index_error ? ErrorKind::Index : ErrorKind::Runtime;
@@ -305,8 +306,17 @@ std::vector<Tensor> nonzero_numpy_kernel(const Tensor& self) {
   return ops::unbind(nz, 1);
 }
 
+// (element == self).any(), with PyTorch's promotion of the two.
+bool contains_kernel(const Tensor& self, const Tensor& element) {
+  DType dt = result_type(self, element);
+  TensorIterator iter;
+  iter.add_input(to_dtype(self, dt)).add_input(to_dtype(element, dt)).build("__contains__");
+  return contains_stub(iter.device(), iter);
+}
+
 }  // namespace
 
+TS_REGISTER_OP_ALL_BACKENDS("_contains(Tensor self, Tensor element) -> bool", &contains_kernel);
 TS_REGISTER_OP_ALL_BACKENDS("index(Tensor self, Tensor?[] indices) -> Tensor", &index_kernel);
 TS_REGISTER_OP_ALL_BACKENDS(
     "index_put_(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor", &index_put__kernel);
@@ -354,6 +364,10 @@ Tensor take(const Tensor& self, const Tensor& index) {
 Tensor nonzero(const Tensor& self) {
   static TypedOp<Tensor(const Tensor&)> op("nonzero");
   return op(self);
+}
+bool contains(const Tensor& self, const Tensor& element) {
+  static TypedOp<bool(const Tensor&, const Tensor&)> op("_contains");
+  return op(self, element);
 }
 std::vector<Tensor> nonzero_numpy(const Tensor& self) {
   static TypedOp<std::vector<Tensor>(const Tensor&)> op("nonzero_numpy");

@@ -39,4 +39,7 @@ Tensor nonzero(const Tensor& self);
 // One 1-D coordinate tensor per dim (a 0-d input counts as 1-D): nonzero(as_tuple=True), where(cond).
 std::vector<Tensor> nonzero_numpy(const Tensor& self);
 
+// Python's `element in self`: whether any element of self equals element (broadcast).
+bool contains(const Tensor& self, const Tensor& element);
+
 }  // namespace tessera::ops

@@ -44,6 +44,9 @@ TS_DECLARE_STUB(index_put_stub, void(const TensorIterator&, const IndexSpec&, In
 // (n, ndim) int64 coordinates of the nonzero elements of a contiguous tensor, in row-major order.
 TS_DECLARE_STUB(nonzero_stub, Tensor(const Tensor&));
 
+// Whether any element of operand 0 equals the element of operand 1 (same dtype, broadcast).
+TS_DECLARE_STUB(contains_stub, bool(const TensorIterator&));
+
 // Throws the error `spec` describes for index value `v` of index operand `k`.
 [[noreturn]] void index_out_of_range(const IndexSpec& spec, int k, int64_t v);
 

@@ -431,6 +431,12 @@ TS_BINDER(indexing, 10) {
         TS_CHECK_TYPE(t.dim() > 0, "[iter] iteration over a 0-d tensor");
         return nb::iter(to_tuple(ops::unbind(t, 0)));
       })
+      .def("__contains__", [](const Tensor& t, nb::handle element) {
+        TensorLike e;
+        TS_CHECK(nb::try_cast<TensorLike>(element, e), "[__contains__] Tensor.__contains__ only supports Tensor or "
+                 "scalar, but you passed in a ", nb::type_name(element.type()).c_str(), ".");
+        return ops::contains(t, e.t);
+      }, "element"_a.none())
       .def("index_select", &ops::index_select, "dim"_a, "index"_a)
       .def("gather", [](const Tensor& t, int64_t dim, const Tensor& index, bool) { return ops::gather(t, dim, index); },
            "dim"_a, "index"_a, nb::kw_only(), "sparse_grad"_a = false)

@@ -68,6 +68,7 @@ CASES = [
     ("setitem_overflow", RuntimeError, "setitem", lambda lib, t, x: setitem(t(torch.zeros(3, dtype=torch.int8)), 0, 1000)),
     ("setitem_step_negative", ValueError, "setitem", lambda lib, t, x: setitem(x, slice(None, None, -1), 0.0)),
     ("delitem", TypeError, "delitem", lambda lib, t, x: x.__delitem__(0)),
+    ("contains_str", RuntimeError, "__contains__", lambda lib, t, x: "a" in x),
     ("iter_0d", TypeError, "iter", lambda lib, t, x: list(t(torch.tensor(1.0)))),
     ("index_select_oob", IndexError, "index_select", lambda lib, t, x: lib.index_select(x, 0, t(L(3)))),
     ("index_select_negative", IndexError, "index_select", lambda lib, t, x: x.index_select(0, t(L(-1)))),

@@ -463,3 +463,16 @@ def test_getitem_setitem_fuzz(seed):
             x[conv(index)] = to_ts(v)
             a[index] = v
             assert_close(x, a), index
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.int64, torch.bool, torch.float16, torch.uint8])
+def test_contains(seed, dtype):
+    a = rand((30, 40), dtype)
+    x = to_ts(a, noncontig=True)
+    for e in [0, 1, 2.5, -3, True, a[0, 0].item(), a[3], rand((40,), dtype), torch.tensor(7, dtype=dtype)]:
+        e_ts = to_ts(e) if isinstance(e, torch.Tensor) else e
+        assert (e_ts in x) == (e in a), e
+    big = torch.zeros(300, 400, dtype=dtype)
+    big[299, 399] = 1
+    assert (1 in to_ts(big)) == (1 in big)
+    assert (5 in to_ts(big)) == (5 in big)
