@@ -476,3 +476,19 @@ def test_contains(seed, dtype):
     big[299, 399] = 1
     assert (1 in to_ts(big)) == (1 in big)
     assert (5 in to_ts(big)) == (5 in big)
+
+
+def test_strided_and_expanded_operands(seed):
+    a = rand((6, 5))
+    # transposed index for gather
+    gi = torch.randint(0, 6, (5, 6)).t()
+    assert_close(to_ts(a).gather(0, to_ts(gi.t()).t()), a.gather(0, gi))
+    # expanded (stride 0) index for scatter_add: every row adds into the same targets
+    row = torch.randint(0, 6, (1, 5))
+    src = rand((4, 5))
+    assert_close(to_ts(a).scatter_add(0, to_ts(row).expand(4, 5), to_ts(src)), a.scatter_add(0, row.expand(4, 5), src))
+    # transposed source for index_add, transposed self for index_select
+    s2 = rand((5, 3)).t()
+    idx = torch.randint(0, 6, (3,))
+    assert_close(to_ts(a).index_add(0, to_ts(idx), to_ts(s2.t()).t()), a.index_add(0, idx, s2))
+    assert_close(to_ts(a.t()).t().index_select(1, to_ts(idx % 5)), a.index_select(1, idx % 5))
