@@ -70,10 +70,52 @@ void index_cpu(const TensorIterator& iter, const IndexSpec& s) {
 template <class T>
 void put_assign_loop(const TensorIterator& iter, const IndexSpec& s) {
   iter.for_each([&s](char** data, const int64_t* strides, int64_t n) {
+    constexpr int64_t sz = sizeof(T);
+    if (index_strides_zero(strides, s.n)) {  // one index for the whole run: a strided copy
+      char* dst = data[0] + index_offset(data, strides, 0, s);
+      if (strides[0] == sz && strides[1] == sz) {
+        std::memcpy(dst, data[1], static_cast<size_t>(n * sz));
+      } else {
+        for (int64_t i = 0; i < n; ++i)
+          *reinterpret_cast<T*>(dst + i * strides[0]) = *reinterpret_cast<const T*>(data[1] + i * strides[1]);
+      }
+      return;
+    }
     for (int64_t i = 0; i < n; ++i) {
       int64_t off = index_offset(data, strides, i, s);
       *reinterpret_cast<T*>(data[0] + i * strides[0] + off) = *reinterpret_cast<const T*>(data[1] + i * strides[1]);
     }
+  });
+}
+
+// Runs `loop` over `iter` (whose operands all have the iteration shape, operand 0 being the
+// restrided destination) in parallel over slices of one dim along which the destination moves:
+// a non-overlapping destination then gets disjoint elements per slice, whatever the indices.
+template <class Loop>
+void for_each_disjoint(const TensorIterator& iter, const Loop& loop) {
+  const int64_t numel = iter.numel();
+  IntArrayRef shape = iter.shape();
+  const Tensor& dst = iter.output(0);
+  int64_t split = -1;
+  for (int64_t d = 0; d < static_cast<int64_t>(shape.size()); ++d)
+    if (dst.strides()[d] != 0 && shape[d] > 1 && (split < 0 || shape[d] > shape[split])) split = d;
+  if (numel < 2 * kElementwiseGrain || get_num_threads() == 1 || in_parallel_region() || split < 0) {
+    iter.for_each(loop, /*parallel=*/false);
+    return;
+  }
+  const int64_t per_slice = numel / shape[split];
+  const int64_t grain = std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(per_slice, 1));
+  parallel_for(0, shape[split], grain, [&](int64_t b, int64_t e) {
+    TensorIterator part;
+    for (int i = 0; i < iter.ntensors(); ++i) {
+      const Tensor& t = iter.output(i);
+      DimVector sizes(t.sizes());
+      sizes[split] = e - b;
+      part.add_input(
+          make_view(t, std::move(sizes), DimVector(t.strides()), t.storage_offset() + b * t.strides()[split]));
+    }
+    part.build("index_put_");
+    part.for_each(loop, /*parallel=*/false);
   });
 }
 
@@ -90,25 +132,41 @@ void index_put_cpu(const TensorIterator& iter, const IndexSpec& s, IndexPutMode 
         return put_assign_loop<uint64_t>(iter, s);
     }
   }
-  // Repeated indices accumulate into one element: serial, in index order (deterministic).
+  // Repeated indices accumulate into one element, so elements are visited serially in index order
+  // (deterministic) within each slice of `split_dim`; different slices write disjoint elements.
   TS_DISPATCH_ALL_TYPES(iter.dtype(0), s.op, [&] {
     using acc_t = opmath_t<scalar_t>;
     const acc_t a = alpha.to<acc_t>();
     const bool mul = mode == IndexPutMode::Multiply;
-    iter.for_each(
-        [&](char** data, const int64_t* strides, int64_t n) {
-          for (int64_t i = 0; i < n; ++i) {
-            int64_t off = index_offset(data, strides, i, s);
-            auto* dst = reinterpret_cast<scalar_t*>(data[0] + i * strides[0] + off);
-            acc_t v = static_cast<acc_t>(*reinterpret_cast<const scalar_t*>(data[1] + i * strides[1]));
-            if constexpr (std::is_same_v<scalar_t, bool>) {
-              *dst = mul ? (*dst && v) : (*dst || (a && v));
-            } else {
-              *dst = static_cast<scalar_t>(mul ? static_cast<acc_t>(*dst) * v : static_cast<acc_t>(*dst) + a * v);
-            }
+    auto loop = [&](char** data, const int64_t* strides, int64_t n) {
+      if constexpr (!std::is_same_v<scalar_t, bool>) {
+        // One index for the whole run (rows of index_add_, index_put_ of slices): a plain
+        // vectorisable update of a strided row.
+        if (index_strides_zero(strides, s.n) && strides[0] == sizeof(scalar_t) && strides[1] == sizeof(scalar_t)) {
+          auto* __restrict dst = reinterpret_cast<scalar_t*>(data[0] + index_offset(data, strides, 0, s));
+          const auto* __restrict src = reinterpret_cast<const scalar_t*>(data[1]);
+          if (mul) {
+            for (int64_t i = 0; i < n; ++i)
+              dst[i] = static_cast<scalar_t>(static_cast<acc_t>(dst[i]) * static_cast<acc_t>(src[i]));
+          } else {
+            for (int64_t i = 0; i < n; ++i)
+              dst[i] = static_cast<scalar_t>(static_cast<acc_t>(dst[i]) + a * static_cast<acc_t>(src[i]));
           }
-        },
-        /*parallel=*/false);
+          return;
+        }
+      }
+      for (int64_t i = 0; i < n; ++i) {
+        int64_t off = index_offset(data, strides, i, s);
+        auto* dst = reinterpret_cast<scalar_t*>(data[0] + i * strides[0] + off);
+        acc_t v = static_cast<acc_t>(*reinterpret_cast<const scalar_t*>(data[1] + i * strides[1]));
+        if constexpr (std::is_same_v<scalar_t, bool>) {
+          *dst = mul ? (*dst && v) : (*dst || (a && v));
+        } else {
+          *dst = static_cast<scalar_t>(mul ? static_cast<acc_t>(*dst) * v : static_cast<acc_t>(*dst) + a * v);
+        }
+      }
+    };
+    for_each_disjoint(iter, loop);
   });
 }
 

@@ -492,3 +492,26 @@ def test_strided_and_expanded_operands(seed):
     idx = torch.randint(0, 6, (3,))
     assert_close(to_ts(a).index_add(0, to_ts(idx), to_ts(s2.t()).t()), a.index_add(0, idx, s2))
     assert_close(to_ts(a.t()).t().index_select(1, to_ts(idx % 5)), a.index_select(1, idx % 5))
+
+
+def test_large_accumulate_parallel(seed):
+    """Accumulating writes split over the non-indexed dim run in parallel; results stay exact."""
+    a = rand((50, 2000), torch.float64)
+    idx = torch.randint(0, 50, (400,))
+    src = rand((400, 2000), torch.float64)
+    assert_close(to_ts(a).index_add(0, to_ts(idx), to_ts(src)), a.index_add(0, idx, src))
+    gi = torch.randint(0, 50, (300, 2000))
+    assert_close(to_ts(a).scatter_add(0, to_ts(gi), to_ts(src)), a.scatter_add(0, gi, src))
+    x = to_ts(a)
+    x.index_put_((to_ts(idx),), to_ts(src), accumulate=True)
+    assert_close(x, a.clone().index_put_((idx,), src, accumulate=True))
+    ia = torch.randint(0, 2000, (100000,))
+    ib = torch.randint(0, 50, (100000,))
+    v = rand((100000,), torch.float64)
+    x = to_ts(a)
+    x.index_put_((to_ts(ib), to_ts(ia)), to_ts(v), accumulate=True)
+    assert_close(x, a.clone().index_put_((ib, ia), v, accumulate=True))
+    with pytest.raises(RuntimeError, match=r"\[index_add\]"):
+        bad = idx.clone()
+        bad[377] = 50
+        to_ts(a).index_add(0, to_ts(bad), to_ts(src))
