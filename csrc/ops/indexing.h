@@ -30,6 +30,10 @@ Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const T
 Tensor scatter_add_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
 Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, const Scalar& alpha = 1);
 Tensor index_add_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, const Scalar& alpha = 1);
+Tensor index_copy(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source);
+Tensor index_copy_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source);
+Tensor index_fill(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value);
+Tensor index_fill_(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value);
 Tensor masked_select(const Tensor& self, const Tensor& mask);
 Tensor masked_scatter_(const Tensor& self, const Tensor& mask, const Tensor& source);
 Tensor masked_scatter(const Tensor& self, const Tensor& mask, const Tensor& source);

@@ -231,6 +231,71 @@ Tensor index_add_kernel(const Tensor& self, int64_t dim, const Tensor& index, co
   return index_add_impl("index_add", ops::clone(self), dim, index, source, alpha);
 }
 
+Tensor index_copy_impl(const char* op, const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source) {
+  int64_t d = wrap_dim(dim, self.dim(), op);
+  TS_CHECK_INDEX(index.dim() <= 1, "[", op, "] index_copy_(): Index should have dimension 1 or 0 (got ", index.dim(),
+                 ")");
+  TS_CHECK(index.dtype() == DType::Int64, "[", op, "] index_copy_(): Expected a long tensor for index, but got ",
+           dtype_name(index.dtype()));
+  TS_CHECK(self.dtype() == source.dtype(), "[", op,
+           "] index_copy_(): self and source expected to have the same dtype, but got (self) ",
+           dtype_name(self.dtype()), " and (source) ", dtype_name(source.dtype()));
+  const int64_t k = index.numel();
+  const int64_t src_d = source.dim() == 0 ? 1 : d < source.dim() ? source.sizes()[d] : -1;
+  TS_CHECK_INDEX(k == src_d, "[", op, "] index_copy_(): Number of indices (", k,
+                 ") should be equal to source.size(dim) (", src_d, ")");
+  bool same = nonempty_dim(self) == nonempty_dim(source);
+  for (int64_t i = 0; same && i < nonempty_dim(self); ++i)
+    same = i == d || nonempty_size(self, i) == nonempty_size(source, i);
+  TS_CHECK(same, "[", op, "] index_copy_(): Source/destination tensor must have same slice shapes. Destination shape: ",
+           list_str(self.sizes()), ", source shape: ", list_str(source.sizes()), ", dim ", d);
+  if (k == 0) return self;
+  check_writable(op, self);
+  Tensor s = as_1d(self), src = as_1d(shares_storage(source, self) ? ops::clone(source) : source);
+  Tensor idx = as_1d(index_operand(index, self, true));
+  IndexSpec spec = one_index_spec(op, s, d, false, true, IndexErrorStyle::Dim);
+  TensorIterator iter;
+  iter.add_input(restride_dim(s, src.sizes(), d)).add_input(src).add_input(index_along(idx, src.sizes(), d)).build(op);
+  index_put_stub(self.device(), iter, spec, IndexPutMode::Assign, Scalar(1));
+  self.bump_version();
+  return self;
+}
+
+Tensor index_copy__kernel(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source) {
+  return index_copy_impl("index_copy_", self, dim, index, source);
+}
+Tensor index_copy_kernel(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source) {
+  return index_copy_impl("index_copy", ops::clone(self), dim, index, source);
+}
+
+Tensor index_fill_impl(const char* op, const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value) {
+  int64_t d = wrap_dim(dim, self.dim(), op);
+  TS_CHECK_INDEX(index.dtype() == DType::Int64, "[", op, "] index_fill_(): Expected dtype int64 for index, got ",
+                 dtype_name(index.dtype()));
+  TS_CHECK(index.dim() <= 1, "[", op, "] Index has to be a vector/scalar (got ", index.dim(), "-D index)");
+  check_writable(op, self);
+  Tensor s = as_1d(self), idx = as_1d(index_operand(index, self, true));
+  DimVector sizes(s.sizes());
+  sizes[d] = idx.sizes()[0];
+  if (idx.sizes()[0] == 0) return self;
+  Tensor v = scalar_tensor(value, self.dtype());
+  if (v.device() != self.device()) v = ops::to(v, self.device(), std::nullopt);
+  Tensor values = make_view(v, sizes, DimVector(sizes.size(), 0), v.storage_offset());
+  IndexSpec spec = one_index_spec(op, s, d, true, true, IndexErrorStyle::Dim);
+  TensorIterator iter;
+  iter.add_input(restride_dim(s, sizes, d)).add_input(values).add_input(index_along(idx, sizes, d)).build(op);
+  index_put_stub(self.device(), iter, spec, IndexPutMode::Assign, Scalar(1));
+  self.bump_version();
+  return self;
+}
+
+Tensor index_fill__kernel(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value) {
+  return index_fill_impl("index_fill_", self, dim, index, value);
+}
+Tensor index_fill_kernel(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value) {
+  return index_fill_impl("index_fill", ops::clone(self), dim, index, value);
+}
+
 }  // namespace
 
 TS_REGISTER_OP_ALL_BACKENDS("index_select(Tensor self, int dim, Tensor index) -> Tensor", &index_select_kernel);
@@ -253,6 +318,14 @@ TS_REGISTER_OP_ALL_BACKENDS("index_add(Tensor self, int dim, Tensor index, Tenso
                             &index_add_kernel);
 TS_REGISTER_OP_ALL_BACKENDS(
     "index_add_(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor", &index_add__kernel);
+TS_REGISTER_OP_ALL_BACKENDS("index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor",
+                            &index_copy_kernel);
+TS_REGISTER_OP_ALL_BACKENDS("index_copy_(Tensor self, int dim, Tensor index, Tensor source) -> Tensor",
+                            &index_copy__kernel);
+TS_REGISTER_OP_ALL_BACKENDS("index_fill(Tensor self, int dim, Tensor index, Scalar value) -> Tensor",
+                            &index_fill_kernel);
+TS_REGISTER_OP_ALL_BACKENDS("index_fill_(Tensor self, int dim, Tensor index, Scalar value) -> Tensor",
+                            &index_fill__kernel);
 
 namespace ops {
 
@@ -297,6 +370,23 @@ Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Ten
 Tensor index_add_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, const Scalar& alpha) {
   static TypedOp<Tensor(const Tensor&, int64_t, const Tensor&, const Tensor&, const Scalar&)> op("index_add_");
   return op(self, dim, index, source, alpha);
+}
+
+Tensor index_copy(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source) {
+  static TypedOp<Tensor(const Tensor&, int64_t, const Tensor&, const Tensor&)> op("index_copy");
+  return op(self, dim, index, source);
+}
+Tensor index_copy_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source) {
+  static TypedOp<Tensor(const Tensor&, int64_t, const Tensor&, const Tensor&)> op("index_copy_");
+  return op(self, dim, index, source);
+}
+Tensor index_fill(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value) {
+  static TypedOp<Tensor(const Tensor&, int64_t, const Tensor&, const Scalar&)> op("index_fill");
+  return op(self, dim, index, value);
+}
+Tensor index_fill_(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value) {
+  static TypedOp<Tensor(const Tensor&, int64_t, const Tensor&, const Scalar&)> op("index_fill_");
+  return op(self, dim, index, value);
 }
 
 }  // namespace ops

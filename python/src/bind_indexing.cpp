@@ -25,12 +25,18 @@ struct Item {
   Tensor t;
 };
 
-bool is_int(PyObject* o) { return PyLong_Check(o) && !PyBool_Check(o); }
-bool is_numpy_array(PyObject* o) { return std::string_view(Py_TYPE(o)->tp_name) == "numpy.ndarray"; }
+bool is_int(PyObject* o) {
+  return PyLong_Check(o) && !PyBool_Check(o);
+}
+bool is_numpy_array(PyObject* o) {
+  return std::string_view(Py_TYPE(o)->tp_name) == "numpy.ndarray";
+}
 
 [[noreturn]] void invalid_index(const char* op, nb::handle obj) {
-  TS_FAIL(Index, "[", op, "] only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
-          "indices (got ", nb::type_name(obj.type()).c_str(), ")");
+  TS_FAIL(Index, "[", op,
+          "] only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
+          "indices (got ",
+          nb::type_name(obj.type()).c_str(), ")");
 }
 
 // ---- lists of ints / bools as index tensors (torch.tensor rules for indexing: bool stays a
@@ -160,7 +166,8 @@ Item parse_item(const char* op, nb::handle h) {
 }
 
 Tensor checked_select(const char* op, const Tensor& t, int64_t dim, int64_t index, int64_t real_dim) {
-  TS_CHECK_INDEX(t.dim() > 0, "[", op, "] invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+  TS_CHECK_INDEX(t.dim() > 0, "[", op,
+                 "] invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
                  "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number");
   int64_t size = t.sizes()[dim];
   TS_CHECK_INDEX(index >= -size && index < size, "[", op, "] index ", index, " is out of bounds for dimension ",
@@ -285,7 +292,9 @@ Tensor apply_slicing(const char* op, const Tensor& self, nb::handle index, std::
   return result;
 }
 
-Tensor alias(const Tensor& t) { return make_view(t, DimVector(t.sizes()), DimVector(t.strides()), t.storage_offset()); }
+Tensor alias(const Tensor& t) {
+  return make_view(t, DimVector(t.sizes()), DimVector(t.strides()), t.storage_offset());
+}
 
 Tensor getitem(const Tensor& self, nb::handle index) {
   PyObject* o = index.ptr();
@@ -318,11 +327,20 @@ void check_scalar_fits(const Scalar& s, DType dt) {
   int64_t v = s.to_int();
   int64_t lo = 0, hi = 0;
   switch (dt) {
-    case DType::UInt8: lo = -255, hi = 255; break;  // PyTorch lets negatives wrap for unsigned
-    case DType::Int8: lo = -128, hi = 127; break;
-    case DType::Int16: lo = -32768, hi = 32767; break;
-    case DType::Int32: lo = std::numeric_limits<int32_t>::min(), hi = std::numeric_limits<int32_t>::max(); break;
-    default: return;
+    case DType::UInt8:
+      lo = -255, hi = 255;
+      break;  // PyTorch lets negatives wrap for unsigned
+    case DType::Int8:
+      lo = -128, hi = 127;
+      break;
+    case DType::Int16:
+      lo = -32768, hi = 32767;
+      break;
+    case DType::Int32:
+      lo = std::numeric_limits<int32_t>::min(), hi = std::numeric_limits<int32_t>::max();
+      break;
+    default:
+      return;
   }
   TS_CHECK(v >= lo && v <= hi, "[setitem] value ", v, " cannot be converted to type ", dtype_name(dt),
            " without overflow");
@@ -413,6 +431,15 @@ std::optional<std::string_view> sv(const OptStr& s) {
   return s ? std::optional<std::string_view>(*s) : std::nullopt;
 }
 
+// A 0-d tensor fill value as a Scalar (PyTorch's index_fill accepts both).
+Scalar fill_value(const char* op, const Tensor& v) {
+  TS_CHECK(v.dim() == 0, "[", op, "] index_fill_ only supports a 0-dimensional value tensor, but got tensor with ",
+           v.dim(), " dimension(s).");
+  if (is_floating(v.dtype())) return Scalar(*ops::to(v, Device(), DType::Float64).data<double>());
+  if (v.dtype() == DType::Bool) return Scalar(*ops::to(v, Device(), DType::Bool).data<bool>());
+  return Scalar(*ops::to(v, Device(), DType::Int64).data<int64_t>());
+}
+
 nb::object nonzero_py(const Tensor& t, bool as_tuple) {
   if (as_tuple) return to_tuple(ops::nonzero_numpy(t));
   return nb::cast(ops::nonzero(t));
@@ -424,62 +451,115 @@ TS_BINDER(indexing, 10) {
   using namespace nb::literals;
   cls.def("__getitem__", &getitem, "index"_a.none())
       .def("__setitem__", &setitem, "index"_a.none(), "value"_a.none())
-      .def("__delitem__", [](const Tensor&, nb::handle) {
-        TS_FAIL(Type, "[delitem] Tensor does not support deleting items");
-      })
-      .def("__iter__", [](const Tensor& t) {
-        TS_CHECK_TYPE(t.dim() > 0, "[iter] iteration over a 0-d tensor");
-        return nb::iter(to_tuple(ops::unbind(t, 0)));
-      })
-      .def("__contains__", [](const Tensor& t, nb::handle element) {
-        TensorLike e;
-        TS_CHECK(nb::try_cast<TensorLike>(element, e), "[__contains__] Tensor.__contains__ only supports Tensor or "
-                 "scalar, but you passed in a ", nb::type_name(element.type()).c_str(), ".");
-        return ops::contains(t, e.t);
-      }, "element"_a.none())
+      .def("__delitem__",
+           [](const Tensor&, nb::handle) { TS_FAIL(Type, "[delitem] Tensor does not support deleting items"); })
+      .def("__iter__",
+           [](const Tensor& t) {
+             TS_CHECK_TYPE(t.dim() > 0, "[iter] iteration over a 0-d tensor");
+             return nb::iter(to_tuple(ops::unbind(t, 0)));
+           })
+      .def(
+          "__contains__",
+          [](const Tensor& t, nb::handle element) {
+            TensorLike e;
+            TS_CHECK(nb::try_cast<TensorLike>(element, e),
+                     "[__contains__] Tensor.__contains__ only supports Tensor or "
+                     "scalar, but you passed in a ",
+                     nb::type_name(element.type()).c_str(), ".");
+            return ops::contains(t, e.t);
+          },
+          "element"_a.none())
       .def("index_select", &ops::index_select, "dim"_a, "index"_a)
-      .def("gather", [](const Tensor& t, int64_t dim, const Tensor& index, bool) { return ops::gather(t, dim, index); },
-           "dim"_a, "index"_a, nb::kw_only(), "sparse_grad"_a = false)
-      .def("scatter", [](const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src, const OptStr& reduce) {
-        return ops::scatter(t, dim, index, src, sv(reduce));
-      }, "dim"_a, "index"_a, "src"_a, nb::kw_only(), "reduce"_a = nb::none())
-      .def("scatter", [](const Tensor& t, int64_t dim, const Tensor& index, const Scalar& value, const OptStr& reduce) {
-        return ops::scatter(t, dim, index, value, sv(reduce));
-      }, "dim"_a, "index"_a, "value"_a, nb::kw_only(), "reduce"_a = nb::none())
-      .def("scatter_", [](const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src, const OptStr& reduce) {
-        return ops::scatter_(t, dim, index, src, sv(reduce));
-      }, "dim"_a, "index"_a, "src"_a, nb::kw_only(), "reduce"_a = nb::none())
-      .def("scatter_", [](const Tensor& t, int64_t dim, const Tensor& index, const Scalar& value, const OptStr& reduce) {
-        return ops::scatter_(t, dim, index, value, sv(reduce));
-      }, "dim"_a, "index"_a, "value"_a, nb::kw_only(), "reduce"_a = nb::none())
+      .def(
+          "gather", [](const Tensor& t, int64_t dim, const Tensor& index, bool) { return ops::gather(t, dim, index); },
+          "dim"_a, "index"_a, nb::kw_only(), "sparse_grad"_a = false)
+      .def(
+          "scatter",
+          [](const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src, const OptStr& reduce) {
+            return ops::scatter(t, dim, index, src, sv(reduce));
+          },
+          "dim"_a, "index"_a, "src"_a, nb::kw_only(), "reduce"_a = nb::none())
+      .def(
+          "scatter",
+          [](const Tensor& t, int64_t dim, const Tensor& index, const Scalar& value, const OptStr& reduce) {
+            return ops::scatter(t, dim, index, value, sv(reduce));
+          },
+          "dim"_a, "index"_a, "value"_a, nb::kw_only(), "reduce"_a = nb::none())
+      .def(
+          "scatter_",
+          [](const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src, const OptStr& reduce) {
+            return ops::scatter_(t, dim, index, src, sv(reduce));
+          },
+          "dim"_a, "index"_a, "src"_a, nb::kw_only(), "reduce"_a = nb::none())
+      .def(
+          "scatter_",
+          [](const Tensor& t, int64_t dim, const Tensor& index, const Scalar& value, const OptStr& reduce) {
+            return ops::scatter_(t, dim, index, value, sv(reduce));
+          },
+          "dim"_a, "index"_a, "value"_a, nb::kw_only(), "reduce"_a = nb::none())
       .def("scatter_add", &ops::scatter_add, "dim"_a, "index"_a, "src"_a)
       .def("scatter_add_", &ops::scatter_add_, "dim"_a, "index"_a, "src"_a)
       .def("index_add", &ops::index_add, "dim"_a, "index"_a, "source"_a, nb::kw_only(), "alpha"_a = 1)
       .def("index_add_", &ops::index_add_, "dim"_a, "index"_a, "source"_a, nb::kw_only(), "alpha"_a = 1)
+      .def("index_copy", &ops::index_copy, "dim"_a, "index"_a, "source"_a)
+      .def("index_copy_", &ops::index_copy_, "dim"_a, "index"_a, "source"_a)
+      .def("index_fill", &ops::index_fill, "dim"_a, "index"_a, "value"_a)
+      .def("index_fill_", &ops::index_fill_, "dim"_a, "index"_a, "value"_a)
+      .def(
+          "index_fill",
+          [](const Tensor& t, int64_t dim, const Tensor& index, const Tensor& value) {
+            return ops::index_fill(t, dim, index, fill_value("index_fill", value));
+          },
+          "dim"_a, "index"_a, "value"_a)
+      .def(
+          "index_fill_",
+          [](const Tensor& t, int64_t dim, const Tensor& index, const Tensor& value) {
+            return ops::index_fill_(t, dim, index, fill_value("index_fill_", value));
+          },
+          "dim"_a, "index"_a, "value"_a)
       .def("masked_select", &ops::masked_select, "mask"_a)
       .def("masked_scatter", &ops::masked_scatter, "mask"_a, "source"_a)
       .def("masked_scatter_", &ops::masked_scatter_, "mask"_a, "source"_a)
       .def("take", &ops::take, "index"_a)
       .def("nonzero", &nonzero_py, nb::kw_only(), "as_tuple"_a = false)
       .def("argwhere", &ops::nonzero)
-      .def("index_put_", [](const Tensor& t, const std::vector<std::optional<Tensor>>& indices, const Tensor& values,
-                            bool accumulate) { return ops::index_put_(t, optional_list(indices), values, accumulate); },
-           "indices"_a, "values"_a, "accumulate"_a = false)
-      .def("index_put", [](const Tensor& t, const std::vector<std::optional<Tensor>>& indices, const Tensor& values,
-                           bool accumulate) { return ops::index_put(t, optional_list(indices), values, accumulate); },
-           "indices"_a, "values"_a, "accumulate"_a = false);
+      .def(
+          "index_put_",
+          [](const Tensor& t, const std::vector<std::optional<Tensor>>& indices, const Tensor& values,
+             bool accumulate) { return ops::index_put_(t, optional_list(indices), values, accumulate); },
+          "indices"_a, "values"_a, "accumulate"_a = false)
+      .def(
+          "index_put",
+          [](const Tensor& t, const std::vector<std::optional<Tensor>>& indices, const Tensor& values,
+             bool accumulate) { return ops::index_put(t, optional_list(indices), values, accumulate); },
+          "indices"_a, "values"_a, "accumulate"_a = false);
 
   m.def("index_select", &ops::index_select, "input"_a, "dim"_a, "index"_a);
-  m.def("gather", [](const Tensor& t, int64_t dim, const Tensor& index, bool) { return ops::gather(t, dim, index); },
-        "input"_a, "dim"_a, "index"_a, nb::kw_only(), "sparse_grad"_a = false);
-  m.def("scatter", [](const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src, const OptStr& reduce) {
-    return ops::scatter(t, dim, index, src, sv(reduce));
-  }, "input"_a, "dim"_a, "index"_a, "src"_a, nb::kw_only(), "reduce"_a = nb::none());
-  m.def("scatter", [](const Tensor& t, int64_t dim, const Tensor& index, const Scalar& value, const OptStr& reduce) {
-    return ops::scatter(t, dim, index, value, sv(reduce));
-  }, "input"_a, "dim"_a, "index"_a, "value"_a, nb::kw_only(), "reduce"_a = nb::none());
+  m.def(
+      "gather", [](const Tensor& t, int64_t dim, const Tensor& index, bool) { return ops::gather(t, dim, index); },
+      "input"_a, "dim"_a, "index"_a, nb::kw_only(), "sparse_grad"_a = false);
+  m.def(
+      "scatter",
+      [](const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src, const OptStr& reduce) {
+        return ops::scatter(t, dim, index, src, sv(reduce));
+      },
+      "input"_a, "dim"_a, "index"_a, "src"_a, nb::kw_only(), "reduce"_a = nb::none());
+  m.def(
+      "scatter",
+      [](const Tensor& t, int64_t dim, const Tensor& index, const Scalar& value, const OptStr& reduce) {
+        return ops::scatter(t, dim, index, value, sv(reduce));
+      },
+      "input"_a, "dim"_a, "index"_a, "value"_a, nb::kw_only(), "reduce"_a = nb::none());
   m.def("scatter_add", &ops::scatter_add, "input"_a, "dim"_a, "index"_a, "src"_a);
   m.def("index_add", &ops::index_add, "input"_a, "dim"_a, "index"_a, "source"_a, nb::kw_only(), "alpha"_a = 1);
+  m.def("index_copy", &ops::index_copy, "input"_a, "dim"_a, "index"_a, "source"_a);
+  m.def("index_fill", &ops::index_fill, "input"_a, "dim"_a, "index"_a, "value"_a);
+  m.def(
+      "index_fill",
+      [](const Tensor& t, int64_t dim, const Tensor& index, const Tensor& value) {
+        return ops::index_fill(t, dim, index, fill_value("index_fill", value));
+      },
+      "input"_a, "dim"_a, "index"_a, "value"_a);
   m.def("masked_select", &ops::masked_select, "input"_a, "mask"_a);
   m.def("masked_scatter", &ops::masked_scatter, "input"_a, "mask"_a, "source"_a);
   m.def("take", &ops::take, "input"_a, "index"_a);
@@ -488,12 +568,18 @@ TS_BINDER(indexing, 10) {
   // The one-argument form only; where(condition, input, other) is bound with the elementwise ops
   // (nanobind chains both into one overloaded function).
   m.def("where", [](const Tensor& cond) { return to_tuple(ops::nonzero_numpy(cond)); }, "condition"_a);
-  m.def("index_put_", [](const Tensor& t, const std::vector<std::optional<Tensor>>& indices, const Tensor& values,
-                         bool accumulate) { return ops::index_put_(t, optional_list(indices), values, accumulate); },
-        "input"_a, "indices"_a, "values"_a, "accumulate"_a = false);
-  m.def("index_put", [](const Tensor& t, const std::vector<std::optional<Tensor>>& indices, const Tensor& values,
-                        bool accumulate) { return ops::index_put(t, optional_list(indices), values, accumulate); },
-        "input"_a, "indices"_a, "values"_a, "accumulate"_a = false);
+  m.def(
+      "index_put_",
+      [](const Tensor& t, const std::vector<std::optional<Tensor>>& indices, const Tensor& values, bool accumulate) {
+        return ops::index_put_(t, optional_list(indices), values, accumulate);
+      },
+      "input"_a, "indices"_a, "values"_a, "accumulate"_a = false);
+  m.def(
+      "index_put",
+      [](const Tensor& t, const std::vector<std::optional<Tensor>>& indices, const Tensor& values, bool accumulate) {
+        return ops::index_put(t, optional_list(indices), values, accumulate);
+      },
+      "input"_a, "indices"_a, "values"_a, "accumulate"_a = false);
 }
 
 }  // namespace tessera::python

@@ -515,3 +515,25 @@ def test_large_accumulate_parallel(seed):
         bad = idx.clone()
         bad[377] = 50
         to_ts(a).index_add(0, to_ts(bad), to_ts(src))
+
+
+@pytest.mark.parametrize("dtype", ALL_DTYPES)
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_index_copy_and_fill(seed, dtype, dim):
+    a = rand((4, 5, 3), dtype)
+    n = a.shape[dim]
+    idx = torch.randperm(n)[: max(1, n - 1)]  # unique: copies are then deterministic
+    sshape = list(a.shape)
+    sshape[dim] = idx.numel()
+    src = rand(sshape, dtype)
+    assert_close(ts.index_copy(to_ts(a), dim, to_ts(idx), to_ts(src)), torch.index_copy(a, dim, idx, src))
+    x = to_ts(a, noncontig=True)
+    x.index_copy_(dim, to_ts(idx), to_ts(src))
+    assert_close(x, a.clone().index_copy_(dim, idx, src))
+    fidx = torch.randint(-n, n, (5,))
+    for value in [2, 1.5, True]:
+        assert_close(to_ts(a).index_fill(dim, to_ts(fidx), value), a.index_fill(dim, fidx, value))
+    assert_close(ts.index_fill(to_ts(a), dim, to_ts(fidx), to_ts(torch.tensor(3))), torch.index_fill(a, dim, fidx, torch.tensor(3)))
+    y = to_ts(a)
+    y.index_fill_(dim, to_ts(fidx[0]), 1)
+    assert_close(y, a.clone().index_fill_(dim, fidx[0], 1))
