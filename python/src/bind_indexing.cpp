@@ -52,6 +52,7 @@ void walk_sequence(const char* op, PyObject* o, int64_t depth, SeqParse& p) {
   if (PyUnicode_Check(o) || PyBytes_Check(o))
     TS_FAIL(Type, "[", op, "] invalid data type '", Py_TYPE(o)->tp_name, "' in an index sequence");
   if (PySequence_Check(o) && !nb::isinstance<Tensor>(o)) {
+    TS_CHECK_VALUE(depth < 64, "[", op, "] index sequence is nested too deeply (more than 64 levels)");
     TS_CHECK_VALUE(p.leaf_depth < 0 || depth < p.leaf_depth, "[", op, "] index sequence is ragged at dim ", depth);
     Py_ssize_t n = PySequence_Size(o);
     if (n < 0) throw nb::python_error();
