@@ -296,6 +296,45 @@ Tensor take_kernel(const Tensor& self, const Tensor& index) {
   return iter.output();
 }
 
+// self.view(-1)[index] = source (or +=): take's write counterpart, over self's logical order.
+Tensor put__kernel(const Tensor& self, const Tensor& index, const Tensor& source, bool accumulate) {
+  TS_CHECK(index.dtype() == DType::Int64, "[put_] put_(): Expected a long tensor for index, but got ",
+           dtype_name(index.dtype()));
+  TS_CHECK(self.dtype() == source.dtype(),
+           "[put_] put_(): self and source expected to have the same dtype, but got "
+           "self.dtype = ",
+           dtype_name(self.dtype()), " and source.dtype = ", dtype_name(source.dtype()));
+  TS_CHECK_INDEX(index.numel() == source.numel(),
+                 "[put_] put_(): Expected source and index to have the same number "
+                 "of elements, but got source.numel() = ",
+                 source.numel(), ", index.numel() = ", index.numel());
+  check_writable("put_", self);
+  if (index.numel() == 0) return self;
+  // A non-contiguous self has no flat view: write into a contiguous copy, then copy back.
+  Tensor target = self.is_contiguous() ? self : ops::clone(self);
+  const int64_t flat_shape[1] = {-1};
+  Tensor flat = ops::view(target, IntArrayRef(flat_shape, 1));
+  Tensor idx = ops::reshape(index_operand(index, self, true), IntArrayRef(flat_shape, 1));
+  Tensor src = ops::reshape(shares_storage(source, self) ? ops::clone(source) : source, IntArrayRef(flat_shape, 1));
+  IndexSpec spec;
+  spec.op = "put_";
+  spec.n = 1;
+  spec.sizes[0] = flat.numel();
+  spec.strides[0] = flat.strides()[0] * static_cast<int64_t>(flat.itemsize());
+  spec.style = IndexErrorStyle::Take;
+  Tensor dst = make_view(flat, DimVector(idx.sizes()), DimVector(size_t{1}, int64_t{0}), flat.storage_offset());
+  TensorIterator iter;
+  iter.add_input(dst).add_input(src).add_input(idx).build("put_");
+  index_put_stub(self.device(), iter, spec, accumulate ? IndexPutMode::Add : IndexPutMode::Assign, Scalar(1));
+  if (!target.is_same(self)) ops::copy_(self, target);
+  self.bump_version();
+  return self;
+}
+
+Tensor put_kernel(const Tensor& self, const Tensor& index, const Tensor& source, bool accumulate) {
+  return ops::put_(ops::clone(self), index, source, accumulate);
+}
+
 Tensor nonzero_kernel(const Tensor& self) {
   return nonzero_stub(self.device(), ops::contiguous(self));
 }
@@ -328,6 +367,10 @@ TS_REGISTER_OP_ALL_BACKENDS("masked_scatter_(Tensor self, Tensor mask, Tensor so
 TS_REGISTER_OP_ALL_BACKENDS("masked_scatter(Tensor self, Tensor mask, Tensor source) -> Tensor",
                             &masked_scatter_kernel);
 TS_REGISTER_OP_ALL_BACKENDS("take(Tensor self, Tensor index) -> Tensor", &take_kernel);
+TS_REGISTER_OP_ALL_BACKENDS("put_(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor",
+                            &put__kernel);
+TS_REGISTER_OP_ALL_BACKENDS("put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor",
+                            &put_kernel);
 TS_REGISTER_OP_ALL_BACKENDS("nonzero(Tensor self) -> Tensor", &nonzero_kernel);
 TS_REGISTER_OP_ALL_BACKENDS("nonzero_numpy(Tensor self) -> Tensor[]", &nonzero_numpy_kernel);
 
@@ -360,6 +403,14 @@ Tensor masked_scatter(const Tensor& self, const Tensor& mask, const Tensor& sour
 Tensor take(const Tensor& self, const Tensor& index) {
   static TypedOp<Tensor(const Tensor&, const Tensor&)> op("take");
   return op(self, index);
+}
+Tensor put_(const Tensor& self, const Tensor& index, const Tensor& source, bool accumulate) {
+  static TypedOp<Tensor(const Tensor&, const Tensor&, const Tensor&, bool)> op("put_");
+  return op(self, index, source, accumulate);
+}
+Tensor put(const Tensor& self, const Tensor& index, const Tensor& source, bool accumulate) {
+  static TypedOp<Tensor(const Tensor&, const Tensor&, const Tensor&, bool)> op("put");
+  return op(self, index, source, accumulate);
 }
 Tensor nonzero(const Tensor& self) {
   static TypedOp<Tensor(const Tensor&)> op("nonzero");

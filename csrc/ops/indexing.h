@@ -38,6 +38,9 @@ Tensor masked_select(const Tensor& self, const Tensor& mask);
 Tensor masked_scatter_(const Tensor& self, const Tensor& mask, const Tensor& source);
 Tensor masked_scatter(const Tensor& self, const Tensor& mask, const Tensor& source);
 Tensor take(const Tensor& self, const Tensor& index);
+// self.view(-1)[index] = source (accumulate: +=), in self's logical element order.
+Tensor put_(const Tensor& self, const Tensor& index, const Tensor& source, bool accumulate = false);
+Tensor put(const Tensor& self, const Tensor& index, const Tensor& source, bool accumulate = false);
 // (n, self.dim()) int64 coordinates of the nonzero elements, row-major order.
 Tensor nonzero(const Tensor& self);
 // One 1-D coordinate tensor per dim (a 0-d input counts as 1-D): nonzero(as_tuple=True), where(cond).

@@ -97,6 +97,8 @@ TS_BINDER(index_ops, 10) {
       .def("masked_scatter", &ops::masked_scatter, "mask"_a, "source"_a)
       .def("masked_scatter_", &ops::masked_scatter_, "mask"_a, "source"_a)
       .def("take", &ops::take, "index"_a)
+      .def("put_", &ops::put_, "index"_a, "source"_a, "accumulate"_a = false)
+      .def("put", &ops::put, "index"_a, "source"_a, "accumulate"_a = false)
       .def("nonzero", &nonzero_py, nb::kw_only(), "as_tuple"_a = false)
       .def("argwhere", &ops::nonzero)
       .def(
@@ -139,6 +141,7 @@ TS_BINDER(index_ops, 10) {
   m.def("masked_select", &ops::masked_select, "input"_a, "mask"_a);
   m.def("masked_scatter", &ops::masked_scatter, "input"_a, "mask"_a, "source"_a);
   m.def("take", &ops::take, "input"_a, "index"_a);
+  m.def("put", &ops::put, "input"_a, "index"_a, "source"_a, "accumulate"_a = false);
   m.def("nonzero", &nonzero_py, "input"_a, nb::kw_only(), "as_tuple"_a = false);
   m.def("argwhere", &ops::nonzero, "input"_a);
   // The one-argument form only; where(condition, input, other) is bound with the elementwise ops

@@ -537,3 +537,20 @@ def test_index_copy_and_fill(seed, dtype, dim):
     y = to_ts(a)
     y.index_fill_(dim, to_ts(fidx[0]), 1)
     assert_close(y, a.clone().index_fill_(dim, fidx[0], 1))
+
+
+@pytest.mark.parametrize("dtype", ALL_DTYPES)
+def test_put(seed, dtype):
+    a = rand((4, 5), dtype)
+    idx = torch.randperm(20)[:7] - 10  # unique, some negative
+    src = rand((7,), dtype)
+    assert_close(ts.put(to_ts(a), to_ts(idx), to_ts(src)), torch.put(a, idx, src))
+    x = to_ts(a, noncontig=True)  # no flat view: written through a copy
+    x.put_(to_ts(idx.reshape(7, 1)), to_ts(src))
+    assert_close(x, a.clone().put_(idx.reshape(7, 1), src))
+    if dtype != torch.bool:
+        dup = torch.randint(-20, 20, (30,))
+        v = rand((30,), dtype)
+        y = to_ts(a).t()
+        y.put_(to_ts(dup), to_ts(v), accumulate=True)
+        assert_close(y, a.t().clone().put_(dup, v, accumulate=True), **ACC_TOL.get(dtype, {}))
