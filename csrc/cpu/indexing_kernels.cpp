@@ -140,6 +140,17 @@ void index_put_cpu(const TensorIterator& iter, const IndexSpec& s, IndexPutMode 
     const bool mul = mode == IndexPutMode::Multiply;
     auto loop = [&](char** data, const int64_t* strides, int64_t n) {
       if constexpr (!std::is_same_v<scalar_t, bool>) {
+        if (mode == IndexPutMode::Max || mode == IndexPutMode::Min) {
+          const bool mx = mode == IndexPutMode::Max;
+          for (int64_t i = 0; i < n; ++i) {
+            int64_t off = index_offset(data, strides, i, s);
+            auto* dst = reinterpret_cast<scalar_t*>(data[0] + i * strides[0] + off);
+            acc_t v = static_cast<acc_t>(*reinterpret_cast<const scalar_t*>(data[1] + i * strides[1]));
+            acc_t d = static_cast<acc_t>(*dst);
+            if (v != v || (d == d && (mx ? v > d : v < d))) *dst = static_cast<scalar_t>(v);  // NaN propagates
+          }
+          return;
+        }
         // One index for the whole run (rows of index_add_, index_put_ of slices): a plain
         // vectorisable update of a strided row.
         if (index_strides_zero(strides, s.n) && strides[0] == sizeof(scalar_t) && strides[1] == sizeof(scalar_t)) {
@@ -160,7 +171,10 @@ void index_put_cpu(const TensorIterator& iter, const IndexSpec& s, IndexPutMode 
         auto* dst = reinterpret_cast<scalar_t*>(data[0] + i * strides[0] + off);
         acc_t v = static_cast<acc_t>(*reinterpret_cast<const scalar_t*>(data[1] + i * strides[1]));
         if constexpr (std::is_same_v<scalar_t, bool>) {
-          *dst = mul ? (*dst && v) : (*dst || (a && v));
+          if (mode == IndexPutMode::Max || mode == IndexPutMode::Min)
+            *dst = mode == IndexPutMode::Max ? (*dst || v) : (*dst && v);
+          else
+            *dst = mul ? (*dst && v) : (*dst || (a && v));
         } else {
           *dst = static_cast<scalar_t>(mul ? static_cast<acc_t>(*dst) * v : static_cast<acc_t>(*dst) + a * v);
         }
@@ -237,6 +251,21 @@ Tensor nonzero_cpu(const Tensor& self) {
   return out;
 }
 
+void scatter_mean_cpu(const TensorIterator& iter) {
+  TS_DISPATCH_NUMERIC_TYPES(iter.dtype(0), "scatter_reduce", [&] {
+    using acc_t = opmath_t<scalar_t>;
+    cpu_kernel(iter, [](scalar_t a, int64_t c) -> scalar_t {
+      c = c < 1 ? 1 : c;
+      if constexpr (std::is_integral_v<scalar_t>) {
+        int64_t x = static_cast<int64_t>(a), q = x / c;
+        return static_cast<scalar_t>((x % c != 0 && (x < 0) != (c < 0)) ? q - 1 : q);  // floor division
+      } else {
+        return static_cast<scalar_t>(static_cast<acc_t>(a) / static_cast<acc_t>(c));
+      }
+    });
+  });
+}
+
 bool contains_cpu(const TensorIterator& iter) {
   std::atomic<bool> found{false};
   TS_DISPATCH_ALL_TYPES(iter.dtype(0), "__contains__", [&] {
@@ -256,6 +285,7 @@ bool contains_cpu(const TensorIterator& iter) {
 }  // namespace
 
 TS_REGISTER_STUB(contains_stub, CPU, &contains_cpu);
+TS_REGISTER_STUB(scatter_mean_stub, CPU, &scatter_mean_cpu);
 TS_REGISTER_STUB(index_stub, CPU, &index_cpu);
 TS_REGISTER_STUB(index_put_stub, CPU, &index_put_cpu);
 TS_REGISTER_STUB(nonzero_stub, CPU, &nonzero_cpu);

@@ -28,6 +28,11 @@ Tensor scatter_(const Tensor& self, int64_t dim, const Tensor& index, const Scal
                 std::optional<std::string_view> reduce = std::nullopt);
 Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
 Tensor scatter_add_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
+// reduce: "sum", "prod", "mean", "amax", "amin"; include_self=False ignores self's values where scattered.
+Tensor scatter_reduce(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, std::string_view reduce,
+                      bool include_self = true);
+Tensor scatter_reduce_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, std::string_view reduce,
+                       bool include_self = true);
 Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, const Scalar& alpha = 1);
 Tensor index_add_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, const Scalar& alpha = 1);
 Tensor index_copy(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source);

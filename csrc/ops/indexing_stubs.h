@@ -33,17 +33,19 @@ struct IndexSpec {
   IndexErrorStyle style = IndexErrorStyle::Dim;
 };
 
-enum class IndexPutMode : int8_t { Assign, Add, Multiply };
+enum class IndexPutMode : int8_t { Assign, Add, Multiply, Max, Min };
 
 // Operands: 0 = output, 1 = restrided source, 2.. = int64 indices. out[i] = src[i + sum idx_k[i] * stride_k].
 TS_DECLARE_STUB(index_stub, void(const TensorIterator&, const IndexSpec&));
 // Operands (all inputs; the destination is written through): 0 = restrided destination,
-// 1 = values (same dtype), 2.. = int64 indices. Add computes dst += alpha * v, Multiply dst *= v;
-// both run serially because indices may repeat.
+// 1 = values (same dtype), 2.. = int64 indices. Add computes dst += alpha * v, Multiply dst *= v,
+// Max/Min keep the larger/smaller (NaN wins); these run serially per destination element.
 TS_DECLARE_STUB(index_put_stub, void(const TensorIterator&, const IndexSpec&, IndexPutMode, const Scalar&));
 // (n, ndim) int64 coordinates of the nonzero elements of a contiguous tensor, in row-major order.
 TS_DECLARE_STUB(nonzero_stub, Tensor(const Tensor&));
 
+// Operand 0 (in place) = operand 0 / max(operand 1, 1) with int64 counts; integers divide by floor.
+TS_DECLARE_STUB(scatter_mean_stub, void(const TensorIterator&));
 // Whether any element of operand 0 equals the element of operand 1 (same dtype, broadcast).
 TS_DECLARE_STUB(contains_stub, bool(const TensorIterator&));
 

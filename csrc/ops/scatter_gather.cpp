@@ -1,5 +1,7 @@
 // Front-ends of the dim-wise index ops: index_select, gather, scatter (src / value / add /
 // reduce), index_add. Each is one call of the shared index kernels (ops/indexing_stubs.h).
+#include <limits>
+
 #include "ops/copy.h"
 #include "ops/indexing.h"
 #include "ops/indexing_internal.h"
@@ -9,6 +11,9 @@
 #include "ops/view.h"
 
 namespace tessera {
+
+TS_DEFINE_STUB(scatter_mean_stub, "scatter_reduce", void(const TensorIterator&));
+
 namespace {
 
 using namespace indexing;
@@ -188,6 +193,75 @@ Tensor scatter_add_kernel(const Tensor& self, int64_t dim, const Tensor& index, 
   return scatter_impl("scatter_add", ops::clone(self), dim, index, src, Scalar(0), IndexPutMode::Add);
 }
 
+// Identity of each reduction, written first where include_self=False.
+Scalar reduce_identity(IndexPutMode mode, DType dt) {
+  if (mode == IndexPutMode::Multiply) return Scalar(1);
+  if (mode == IndexPutMode::Max || mode == IndexPutMode::Min) {
+    const bool mx = mode == IndexPutMode::Max;
+    if (is_floating(dt))
+      return Scalar(mx ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity());
+    switch (dt) {
+      case DType::Bool:
+        return Scalar(!mx);
+      case DType::UInt8:
+        return Scalar(mx ? 0 : 255);
+      case DType::Int8:
+        return Scalar(mx ? -128 : 127);
+      case DType::Int16:
+        return Scalar(mx ? -32768 : 32767);
+      case DType::Int32:
+        return Scalar(mx ? std::numeric_limits<int32_t>::min() : std::numeric_limits<int32_t>::max());
+      default:
+        return Scalar(mx ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int64_t>::max());
+    }
+  }
+  return Scalar(0);
+}
+
+Tensor scatter_reduce_impl(const char* op, const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
+                           std::string_view reduce, bool include_self) {
+  IndexPutMode mode;
+  bool mean = false;
+  if (reduce == "sum") {
+    mode = IndexPutMode::Add;
+  } else if (reduce == "prod") {
+    mode = IndexPutMode::Multiply;
+  } else if (reduce == "mean") {
+    mode = IndexPutMode::Add;
+    mean = true;
+  } else if (reduce == "amax" || reduce == "max") {
+    mode = IndexPutMode::Max;
+  } else if (reduce == "amin" || reduce == "min") {
+    mode = IndexPutMode::Min;
+  } else {
+    TS_FAIL(Runtime, "[", op, "] reduce argument must be either sum, prod, mean, amax or amin, got ",
+            std::string(reduce));
+  }
+  TS_CHECK_NOT_IMPLEMENTED(!mean || self.dtype() != DType::Bool, "[", op,
+                           "] reduce='mean' is not implemented for bool");
+  if (!include_self)
+    scatter_impl(op, self, dim, index, Tensor(), reduce_identity(mode, self.dtype()), IndexPutMode::Assign);
+  if (!mean) return scatter_impl(op, self, dim, index, src, Scalar(0), mode);
+  // mean = sum / count, count = number of values reduced into each element (self included or not).
+  Tensor counts =
+      ops::clone(ops::expand(scalar_tensor(Scalar(include_self ? 1 : 0), DType::Int64, self.device()), self.sizes()));
+  scatter_impl(op, counts, dim, index, Tensor(), Scalar(1), IndexPutMode::Add);
+  scatter_impl(op, self, dim, index, src, Scalar(0), IndexPutMode::Add);
+  TensorIterator iter;
+  iter.add_output(self, self.dtype()).add_input(self).add_input(counts).build(op);
+  scatter_mean_stub(self.device(), iter);
+  return self;
+}
+
+Tensor scatter_reduce__kernel(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
+                              std::string_view reduce, bool include_self) {
+  return scatter_reduce_impl("scatter_reduce_", self, dim, index, src, reduce, include_self);
+}
+Tensor scatter_reduce_kernel(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
+                             std::string_view reduce, bool include_self) {
+  return scatter_reduce_impl("scatter_reduce", ops::clone(self), dim, index, src, reduce, include_self);
+}
+
 Tensor index_add_impl(const char* op, const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source,
                       const Scalar& alpha) {
   int64_t d = wrap_dim(dim, self.dim(), op);
@@ -318,6 +392,12 @@ TS_REGISTER_OP_ALL_BACKENDS("index_add(Tensor self, int dim, Tensor index, Tenso
                             &index_add_kernel);
 TS_REGISTER_OP_ALL_BACKENDS(
     "index_add_(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor", &index_add__kernel);
+TS_REGISTER_OP_ALL_BACKENDS(
+    "scatter_reduce(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor",
+    &scatter_reduce_kernel);
+TS_REGISTER_OP_ALL_BACKENDS(
+    "scatter_reduce_(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor",
+    &scatter_reduce__kernel);
 TS_REGISTER_OP_ALL_BACKENDS("index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor",
                             &index_copy_kernel);
 TS_REGISTER_OP_ALL_BACKENDS("index_copy_(Tensor self, int dim, Tensor index, Tensor source) -> Tensor",
@@ -387,6 +467,19 @@ Tensor index_fill(const Tensor& self, int64_t dim, const Tensor& index, const Sc
 Tensor index_fill_(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value) {
   static TypedOp<Tensor(const Tensor&, int64_t, const Tensor&, const Scalar&)> op("index_fill_");
   return op(self, dim, index, value);
+}
+
+Tensor scatter_reduce(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, std::string_view reduce,
+                      bool include_self) {
+  static TypedOp<Tensor(const Tensor&, int64_t, const Tensor&, const Tensor&, std::string_view, bool)> op(
+      "scatter_reduce");
+  return op(self, dim, index, src, reduce, include_self);
+}
+Tensor scatter_reduce_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, std::string_view reduce,
+                       bool include_self) {
+  static TypedOp<Tensor(const Tensor&, int64_t, const Tensor&, const Tensor&, std::string_view, bool)> op(
+      "scatter_reduce_");
+  return op(self, dim, index, src, reduce, include_self);
 }
 
 }  // namespace ops

@@ -73,6 +73,10 @@ TS_BINDER(index_ops, 10) {
             return ops::scatter_(t, dim, index, value, sv(reduce));
           },
           "dim"_a, "index"_a, "value"_a, nb::kw_only(), "reduce"_a = nb::none())
+      .def("scatter_reduce", &ops::scatter_reduce, "dim"_a, "index"_a, "src"_a, "reduce"_a, nb::kw_only(),
+           "include_self"_a = true)
+      .def("scatter_reduce_", &ops::scatter_reduce_, "dim"_a, "index"_a, "src"_a, "reduce"_a, nb::kw_only(),
+           "include_self"_a = true)
       .def("scatter_add", &ops::scatter_add, "dim"_a, "index"_a, "src"_a)
       .def("scatter_add_", &ops::scatter_add_, "dim"_a, "index"_a, "src"_a)
       .def("index_add", &ops::index_add, "dim"_a, "index"_a, "source"_a, nb::kw_only(), "alpha"_a = 1)
@@ -129,6 +133,8 @@ TS_BINDER(index_ops, 10) {
       },
       "input"_a, "dim"_a, "index"_a, "value"_a, nb::kw_only(), "reduce"_a = nb::none());
   m.def("scatter_add", &ops::scatter_add, "input"_a, "dim"_a, "index"_a, "src"_a);
+  m.def("scatter_reduce", &ops::scatter_reduce, "input"_a, "dim"_a, "index"_a, "src"_a, "reduce"_a, nb::kw_only(),
+        "include_self"_a = true);
   m.def("index_add", &ops::index_add, "input"_a, "dim"_a, "index"_a, "source"_a, nb::kw_only(), "alpha"_a = 1);
   m.def("index_copy", &ops::index_copy, "input"_a, "dim"_a, "index"_a, "source"_a);
   m.def("index_fill", &ops::index_fill, "input"_a, "dim"_a, "index"_a, "value"_a);

@@ -554,3 +554,27 @@ def test_put(seed, dtype):
         y = to_ts(a).t()
         y.put_(to_ts(dup), to_ts(v), accumulate=True)
         assert_close(y, a.t().clone().put_(dup, v, accumulate=True), **ACC_TOL.get(dtype, {}))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.int64, torch.int16, torch.uint8, torch.bfloat16,
+                                   torch.bool])
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce(seed, dtype, reduce, include_self):
+    if dtype == torch.bool and reduce == "mean":
+        return  # not implemented for bool in PyTorch either (tested in the bad inputs)
+    low, high = (-3, 3) if dtype != torch.uint8 else (0, 3)
+    a = rand((5, 6), dtype, low=low, high=high)
+    idx = torch.randint(0, 5, (4, 6))
+    src = rand((4, 6), dtype, low=low, high=high)
+    if dtype.is_floating_point:
+        src[0, 0] = float("nan")  # amax/amin propagate NaN
+    tol = ACC_TOL.get(dtype, {})
+    if reduce == "prod" and dtype.is_floating_point:
+        tol = dict(rtol=1e-2, atol=1e-2) if dtype == torch.bfloat16 else dict(rtol=1e-5, atol=1e-5)
+    exp = a.scatter_reduce(0, idx, src, reduce, include_self=include_self)
+    assert_close(to_ts(a).scatter_reduce(0, to_ts(idx), to_ts(src), reduce, include_self=include_self), exp, **tol)
+    x = to_ts(a, noncontig=True)
+    x.scatter_reduce_(1, to_ts(idx.t()[:5, :4] % 6), to_ts(src.t()[:5, :4]), reduce, include_self=include_self)
+    exp = a.clone().scatter_reduce_(1, idx.t()[:5, :4] % 6, src.t()[:5, :4], reduce, include_self=include_self)
+    assert_close(x, exp, **tol)
