@@ -119,6 +119,53 @@ void for_each_disjoint(const TensorIterator& iter, const Loop& loop) {
   });
 }
 
+// dst[idx] (op)= v for one inner run. A template so that `if constexpr` drops the paths that do
+// not apply to bool.
+template <class scalar_t>
+void accumulate_loop(char** data, const int64_t* strides, int64_t n, const IndexSpec& s, IndexPutMode mode,
+                     opmath_t<scalar_t> a) {
+  using acc_t = opmath_t<scalar_t>;
+  const bool mul = mode == IndexPutMode::Multiply;
+  const bool minmax = mode == IndexPutMode::Max || mode == IndexPutMode::Min;
+  const bool mx = mode == IndexPutMode::Max;
+  if constexpr (std::is_same_v<scalar_t, bool>) {
+    for (int64_t i = 0; i < n; ++i) {
+      auto* dst = reinterpret_cast<bool*>(data[0] + i * strides[0] + index_offset(data, strides, i, s));
+      bool v = *reinterpret_cast<const bool*>(data[1] + i * strides[1]);
+      *dst = minmax ? (mx ? (*dst || v) : (*dst && v)) : mul ? (*dst && v) : (*dst || (a && v));
+    }
+  } else {
+    if (minmax) {
+      for (int64_t i = 0; i < n; ++i) {
+        auto* dst = reinterpret_cast<scalar_t*>(data[0] + i * strides[0] + index_offset(data, strides, i, s));
+        acc_t v = static_cast<acc_t>(*reinterpret_cast<const scalar_t*>(data[1] + i * strides[1]));
+        acc_t d = static_cast<acc_t>(*dst);
+        if (v != v || (d == d && (mx ? v > d : v < d))) *dst = static_cast<scalar_t>(v);  // NaN propagates
+      }
+      return;
+    }
+    // One index for the whole run (rows of index_add_, index_put_ of slices): a plain vectorisable
+    // update of a row.
+    if (index_strides_zero(strides, s.n) && strides[0] == sizeof(scalar_t) && strides[1] == sizeof(scalar_t)) {
+      auto* __restrict dst = reinterpret_cast<scalar_t*>(data[0] + index_offset(data, strides, 0, s));
+      const auto* __restrict src = reinterpret_cast<const scalar_t*>(data[1]);
+      if (mul) {
+        for (int64_t i = 0; i < n; ++i)
+          dst[i] = static_cast<scalar_t>(static_cast<acc_t>(dst[i]) * static_cast<acc_t>(src[i]));
+      } else {
+        for (int64_t i = 0; i < n; ++i)
+          dst[i] = static_cast<scalar_t>(static_cast<acc_t>(dst[i]) + a * static_cast<acc_t>(src[i]));
+      }
+      return;
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      auto* dst = reinterpret_cast<scalar_t*>(data[0] + i * strides[0] + index_offset(data, strides, i, s));
+      acc_t v = static_cast<acc_t>(*reinterpret_cast<const scalar_t*>(data[1] + i * strides[1]));
+      *dst = static_cast<scalar_t>(mul ? static_cast<acc_t>(*dst) * v : static_cast<acc_t>(*dst) + a * v);
+    }
+  }
+}
+
 void index_put_cpu(const TensorIterator& iter, const IndexSpec& s, IndexPutMode mode, const Scalar& alpha) {
   if (mode == IndexPutMode::Assign) {
     switch (itemsize(iter.dtype(0))) {
@@ -137,48 +184,8 @@ void index_put_cpu(const TensorIterator& iter, const IndexSpec& s, IndexPutMode 
   TS_DISPATCH_ALL_TYPES(iter.dtype(0), s.op, [&] {
     using acc_t = opmath_t<scalar_t>;
     const acc_t a = alpha.to<acc_t>();
-    const bool mul = mode == IndexPutMode::Multiply;
     auto loop = [&](char** data, const int64_t* strides, int64_t n) {
-      if constexpr (!std::is_same_v<scalar_t, bool>) {
-        if (mode == IndexPutMode::Max || mode == IndexPutMode::Min) {
-          const bool mx = mode == IndexPutMode::Max;
-          for (int64_t i = 0; i < n; ++i) {
-            int64_t off = index_offset(data, strides, i, s);
-            auto* dst = reinterpret_cast<scalar_t*>(data[0] + i * strides[0] + off);
-            acc_t v = static_cast<acc_t>(*reinterpret_cast<const scalar_t*>(data[1] + i * strides[1]));
-            acc_t d = static_cast<acc_t>(*dst);
-            if (v != v || (d == d && (mx ? v > d : v < d))) *dst = static_cast<scalar_t>(v);  // NaN propagates
-          }
-          return;
-        }
-        // One index for the whole run (rows of index_add_, index_put_ of slices): a plain
-        // vectorisable update of a strided row.
-        if (index_strides_zero(strides, s.n) && strides[0] == sizeof(scalar_t) && strides[1] == sizeof(scalar_t)) {
-          auto* __restrict dst = reinterpret_cast<scalar_t*>(data[0] + index_offset(data, strides, 0, s));
-          const auto* __restrict src = reinterpret_cast<const scalar_t*>(data[1]);
-          if (mul) {
-            for (int64_t i = 0; i < n; ++i)
-              dst[i] = static_cast<scalar_t>(static_cast<acc_t>(dst[i]) * static_cast<acc_t>(src[i]));
-          } else {
-            for (int64_t i = 0; i < n; ++i)
-              dst[i] = static_cast<scalar_t>(static_cast<acc_t>(dst[i]) + a * static_cast<acc_t>(src[i]));
-          }
-          return;
-        }
-      }
-      for (int64_t i = 0; i < n; ++i) {
-        int64_t off = index_offset(data, strides, i, s);
-        auto* dst = reinterpret_cast<scalar_t*>(data[0] + i * strides[0] + off);
-        acc_t v = static_cast<acc_t>(*reinterpret_cast<const scalar_t*>(data[1] + i * strides[1]));
-        if constexpr (std::is_same_v<scalar_t, bool>) {
-          if (mode == IndexPutMode::Max || mode == IndexPutMode::Min)
-            *dst = mode == IndexPutMode::Max ? (*dst || v) : (*dst && v);
-          else
-            *dst = mul ? (*dst && v) : (*dst || (a && v));
-        } else {
-          *dst = static_cast<scalar_t>(mul ? static_cast<acc_t>(*dst) * v : static_cast<acc_t>(*dst) + a * v);
-        }
-      }
+      accumulate_loop<scalar_t>(data, strides, n, s, mode, a);
     };
     for_each_disjoint(iter, loop);
   });
