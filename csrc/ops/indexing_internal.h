@@ -1,0 +1,18 @@
+#pragma once
+// Helpers shared by the indexing front-ends (indexing.cpp, scatter_gather.cpp).
+#include <string>
+
+#include "core/tensor.h"
+
+namespace tessera::indexing {
+
+std::string list_str(IntArrayRef v);  // "[2, 3]", PyTorch's formatting of sizes in messages
+bool shares_storage(const Tensor& a, const Tensor& b);
+// RuntimeError if some elements of `self` alias each other (an expanded view): writes would race.
+void check_writable(const char* op, const Tensor& self);
+// `index` as int64; copied when it aliases `self` and `self` is about to be written.
+Tensor index_operand(const Tensor& index, const Tensor& self, bool writing);
+// Whether `shape` broadcasts to `target` (without changing `target`).
+bool broadcast_to(IntArrayRef shape, IntArrayRef target);
+
+}  // namespace tessera::indexing
