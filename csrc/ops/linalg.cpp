@@ -9,6 +9,7 @@
 #include "ops/copy.h"
 #include "ops/linalg_stubs.h"
 #include "ops/type_promotion.h"
+#include "ops/view_utils.h"
 
 namespace tessera {
 
@@ -30,18 +31,11 @@ void check_not_bool(const char* op, DType dt) {
   TS_CHECK_NOT_IMPLEMENTED(dt != DType::Bool, "[", op, "] not implemented for 'bool'");
 }
 
-// A view of `t` with explicit sizes/strides (same storage offset).
-Tensor view_as(const Tensor& t, DimVector sizes, DimVector strides) {
-  return make_view(t, std::move(sizes), std::move(strides), t.storage_offset());
-}
+using detail::view_as;
 
-// Writes `self` broadcast to `shape` into the fresh `out` (the addmm/baddbmm/linear accumulator).
+// Writes `self` broadcast to out's shape into the fresh `out` (the addmm/baddbmm/linear accumulator).
 void fill_from(const char* op, const Tensor& out, const Tensor& self) {
-  DimVector b = broadcast_shapes(self.sizes(), out.sizes(), op);
-  TS_CHECK(IntArrayRef(b).size() == out.sizes().size() && std::equal(b.begin(), b.end(), out.sizes().begin()), "[", op,
-           "] the expanded size of input ", shape_str(self.sizes()), " must match the result shape ",
-           shape_str(out.sizes()));
-  ops::copy_(out, self);
+  ops::copy_(out, detail::expand_view(self, out.sizes(), op));
 }
 
 // out(*batch, m, n) = [bias] + a @ b, broadcasting batch dims; a and b are at least 2-D.
@@ -204,7 +198,7 @@ Tensor addmm_kernel(const Tensor& self, const Tensor& mat1, const Tensor& mat2, 
   Tensor out = empty_tensor(DimVector{mat1.sizes()[0], mat2.sizes()[1]}, mat1.dtype(), mat1.device());
   const bool use_self = beta.to_double() != 0.0;
   if (use_self) fill_from("addmm", out, self);
-  else broadcast_shapes(self.sizes(), out.sizes(), "addmm");
+  else detail::expand_view(self, out.sizes(), "addmm");
   bmm_stub(out.device(), out, mat1, mat2, use_self ? beta : Scalar(0), alpha);
   return out;
 }
@@ -216,7 +210,7 @@ Tensor baddbmm_kernel(const Tensor& self, const Tensor& b1, const Tensor& b2, co
   Tensor out = empty_tensor(DimVector{b1.sizes()[0], b1.sizes()[1], b2.sizes()[2]}, b1.dtype(), b1.device());
   const bool use_self = beta.to_double() != 0.0;
   if (use_self) fill_from("baddbmm", out, self);
-  else broadcast_shapes(self.sizes(), out.sizes(), "baddbmm");
+  else detail::expand_view(self, out.sizes(), "baddbmm");
   bmm_stub(out.device(), out, b1, b2, use_self ? beta : Scalar(0), alpha);
   return out;
 }

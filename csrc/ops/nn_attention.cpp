@@ -1,0 +1,77 @@
+// scaled_dot_product_attention, math version: scores = q @ k^T (k transposed as a view, so BLAS
+// reads it with a transpose flag), one fused scale + mask + softmax pass, dropout, @ v.
+#include <cmath>
+
+#include "ops/copy.h"
+#include "ops/linalg.h"
+#include "ops/nn.h"
+#include "ops/nn_stubs.h"
+#include "ops/type_promotion.h"
+#include "ops/view_utils.h"
+
+namespace tessera {
+
+TS_DEFINE_STUB(attention_softmax_stub, "scaled_dot_product_attention",
+               void(const Tensor&, const Tensor&, bool, double));
+
+namespace {
+
+Tensor sdpa_kernel(const Tensor& q, const Tensor& k, const Tensor& v, const std::optional<Tensor>& attn_mask,
+                   double dropout_p, bool is_causal, std::optional<double> scale, bool enable_gqa) {
+  const char* op = "scaled_dot_product_attention";
+  TS_CHECK(q.dim() >= 2 && k.dim() >= 2 && v.dim() >= 2, "[", op, "] query, key and value need at least 2 dims, got ",
+           q.dim(), "D, ", k.dim(), "D and ", v.dim(), "D");
+  TS_CHECK(q.dtype() == k.dtype() && q.dtype() == v.dtype(), "[", op,
+           "] Expected query, key, and value to have the same dtype, but got query.dtype: ", dtype_name(q.dtype()),
+           " key.dtype: ", dtype_name(k.dtype()), " and value.dtype: ", dtype_name(v.dtype()), " instead.");
+  TS_CHECK_NOT_IMPLEMENTED(is_floating(q.dtype()), "[", op, "] not implemented for '", dtype_name(q.dtype()), "'");
+  TS_CHECK(!(is_causal && attn_mask), "[", op, "] Explicit attn_mask should not be set when is_causal=True");
+  TS_CHECK(dropout_p >= 0.0 && dropout_p <= 1.0, "[", op, "] dropout probability has to be between 0 and 1, but got ",
+           dropout_p);
+  const int64_t e = q.sizes()[q.dim() - 1];
+  TS_CHECK(k.sizes()[k.dim() - 1] == e, "[", op, "] query and key must have the same embedding size, got ", e,
+           " and ", k.sizes()[k.dim() - 1]);
+  TS_CHECK(k.sizes()[k.dim() - 2] == v.sizes()[v.dim() - 2], "[", op,
+           "] key and value must have the same sequence length, got ", k.sizes()[k.dim() - 2], " and ",
+           v.sizes()[v.dim() - 2]);
+  TS_CHECK_NOT_IMPLEMENTED(!enable_gqa || (q.dim() >= 3 && k.sizes()[k.dim() - 3] == q.sizes()[q.dim() - 3]), "[", op,
+                           "] enable_gqa with fewer key/value heads than query heads is not implemented yet");
+  DimVector kt_sizes(k.sizes()), kt_strides(k.strides());
+  std::swap(kt_sizes[k.dim() - 1], kt_sizes[k.dim() - 2]);
+  std::swap(kt_strides[k.dim() - 1], kt_strides[k.dim() - 2]);
+  Tensor scores = ops::matmul(q, detail::view_as(k, kt_sizes, kt_strides));  // (*, L, S), fresh and contiguous
+  const double sc = scale.value_or(1.0 / std::sqrt(static_cast<double>(e)));
+  Tensor mask;
+  if (attn_mask) {
+    const DType md = attn_mask->dtype();
+    TS_CHECK(md == DType::Bool || md == q.dtype(), "[", op,
+             "] Expected attn_mask dtype to be bool or float or to match query dtype, got ", dtype_name(md));
+    DimVector shape = broadcast_shapes(scores.sizes(), attn_mask->sizes(), op);
+    TS_CHECK(shape.size() == scores.sizes().size() && std::equal(shape.begin(), shape.end(), scores.sizes().begin()),
+             "[", op, "] attn_mask of shape ", shape_str(attn_mask->sizes()),
+             " does not broadcast to the attention weights' shape ", shape_str(scores.sizes()));
+    mask = detail::expand_view(*attn_mask, scores.sizes(), op);
+  }
+  if (scores.numel() > 0) attention_softmax_stub(scores.device(), scores, mask, is_causal, sc);
+  if (dropout_p > 0.0) scores = ops::dropout(scores, dropout_p, true);
+  return ops::matmul(scores, v);
+}
+
+}  // namespace
+
+TS_REGISTER_OP_ALL_BACKENDS(
+    "scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, Tensor? attn_mask=None, float "
+    "dropout_p=0.0, bool is_causal=False, float? scale=None, bool enable_gqa=False) -> Tensor",
+    &sdpa_kernel);
+
+namespace ops {
+Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
+                                    const std::optional<Tensor>& attn_mask, double dropout_p, bool is_causal,
+                                    std::optional<double> scale, bool enable_gqa) {
+  static TypedOp<Tensor(const Tensor&, const Tensor&, const Tensor&, const std::optional<Tensor>&, double, bool,
+                        std::optional<double>, bool)>
+      op("scaled_dot_product_attention");
+  return op(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa);
+}
+}  // namespace ops
+}  // namespace tessera
