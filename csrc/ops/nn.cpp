@@ -107,8 +107,7 @@ Tensor pad_kernel(const Tensor& input, IntArrayRef pad, std::string_view mode, s
     }
     return out;
   }
-  TS_CHECK_VALUE(!value || *value == 0.0, "[pad] Padding mode \"", mode,
-                 "\" doesn't take in value argument.");
+  TS_CHECK(!value, "[pad] Padding mode \"", mode, "\" doesn't take in value argument");
   TS_CHECK_NOT_IMPLEMENTED(npairs >= 1 && npairs <= 3 && (nd == npairs + 1 || nd == npairs + 2), "[pad] ", mode,
                            " padding of ", npairs, " dims needs a ", npairs + 1, "-D or ", npairs + 2,
                            "-D input, got ", nd, "-D");

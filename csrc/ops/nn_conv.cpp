@@ -45,7 +45,7 @@ Tensor conv2d_impl(const Tensor& input, const Tensor& weight, const std::optiona
   pair_arg("stride", stride_a, stride);
   pair_arg("dilation", dilation_a, dil);
   TS_CHECK(stride[0] > 0 && stride[1] > 0, "[conv2d] non-positive stride is not supported");
-  TS_CHECK(dil[0] > 0 && dil[1] > 0, "[conv2d] dilation should be greater than zero");
+  TS_CHECK(dil[0] > 0 && dil[1] > 0, "[conv2d] non-positive dilation is not supported");
   TS_CHECK(groups > 0, "[conv2d] non-positive groups is not supported");
   const bool batched = input.dim() == 4;
   const int64_t n = batched ? input.sizes()[0] : 1, c = input.sizes()[batched ? 1 : 0];

@@ -90,6 +90,7 @@ Tensor cross_entropy_kernel(const Tensor& input, const Tensor& target, const std
   // Class probabilities as targets.
   TS_CHECK(is_floating(target.dtype()), "[cross_entropy] Expected floating point type for target with class "
            "probabilities, got ", dtype_name(target.dtype()));
+  TS_CHECK(input.dim() >= 1, "[cross_entropy] input tensor should be 1D or more, got 0-D");
   TS_CHECK(ignore_index < 0, "[cross_entropy] ignore_index is not supported for floating point target");
   TS_CHECK_NOT_IMPLEMENTED(is_floating(input.dtype()), "[cross_entropy] not implemented for '",
                            dtype_name(input.dtype()), "'");

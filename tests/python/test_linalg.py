@@ -180,7 +180,6 @@ def test_rmatmul_and_methods(seed):
     a, b = rand((3, 4)), rand((4, 2))
     assert_close(to_ts(a).matmul(to_ts(b)), a.matmul(b), **tol(torch.float32))
     assert_close(to_ts(a).mm(to_ts(b)), a.mm(b), **tol(torch.float32))
-    assert_close(to_ts(a).__rmatmul__(to_ts(rand((5, 3)))).__class__ and to_ts(a).mv(to_ts(b[:, 0])), a.mv(b[:, 0]),
-                 **tol(torch.float32))
+    assert_close(to_ts(a).mv(to_ts(b[:, 0])), a.mv(b[:, 0]), **tol(torch.float32))
     c = rand((5, 3))
     assert_close(to_ts(a).__rmatmul__(to_ts(c)), c @ a, **tol(torch.float32))
