@@ -46,13 +46,39 @@ std::vector<int64_t> batch_offsets(const Tensor& t, int64_t nb, int64_t count) {
   return off;
 }
 
-// Batches run in parallel when each is too small for BLAS's own threads to pay off; a big GEMM
-// is called from one thread and OpenBLAS threads it (no oversubscription).
+// BLAS itself runs single-threaded (cpu/blas.cpp); parallelism comes from tessera's pool:
+// across batches when there are enough of them, else by splitting one GEMM into row (or column)
+// blocks of C, each a single-threaded BLAS call. Below this many multiply-adds a GEMM runs whole.
 constexpr int64_t kSmallGemmFlops = 64 * 64 * 64;
 
 template <class T>
-void scale_or_zero(T* c, int64_t m, int64_t n, T beta) {
-  for (int64_t i = 0; i < m * n; ++i) c[i] = beta == T(0) ? T(0) : c[i] * beta;
+void scale_or_zero(T* c, int64_t m, int64_t n, int64_t ldc, T beta) {
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = beta == T(0) ? T(0) : c[i * ldc + j] * beta;
+}
+
+// One GEMM, split over blocks of C across the pool when it is big enough.
+template <class T>
+void gemm_split(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda, const T* b,
+                int64_t ldb, T beta, T* c, int64_t ldc) {
+  if (k == 0) return scale_or_zero(c, m, n, ldc, beta);
+  const int64_t flops = m * n * k;
+  if (flops < 4 * kSmallGemmFlops || get_num_threads() == 1 || in_parallel_region()) {
+    return blas::gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  }
+  if (m >= n) {  // row blocks: rows of op(A) and of C
+    const int64_t grain = std::max<int64_t>(16, kSmallGemmFlops / std::max<int64_t>(1, n * k));
+    parallel_for(0, m, grain, [&](int64_t s, int64_t e) {
+      const T* as = ta ? a + s : a + s * lda;
+      blas::gemm(ta, tb, e - s, n, k, alpha, as, lda, b, ldb, beta, c + s * ldc, ldc);
+    });
+  } else {  // column blocks: columns of op(B) and of C
+    const int64_t grain = std::max<int64_t>(16, kSmallGemmFlops / std::max<int64_t>(1, m * k));
+    parallel_for(0, n, grain, [&](int64_t s, int64_t e) {
+      const T* bs = tb ? b + s * ldb : b + s;
+      blas::gemm(ta, tb, m, e - s, k, alpha, a, lda, bs, ldb, beta, c + s, ldc);
+    });
+  }
 }
 
 template <class T>
@@ -81,20 +107,20 @@ void gemm_blas(const Tensor& out, const Tensor& a, const Tensor& b, T beta, T al
     const T* y = pb + ob[i];
     T* c = pc + i * m * n;
     if (k == 0) {
-      scale_or_zero(c, m, n, beta);
-    } else if (n == 1) {  // matrix @ vector
+      scale_or_zero(c, m, n, n, beta);
+    } else if (n == 1 && m * k < 4 * kSmallGemmFlops) {  // matrix @ vector
       blas::gemv(la.trans, m, k, alpha, x, la.ld, y, b_rs, beta, c, 1);
-    } else if (m == 1) {  // vector @ matrix = matrix^T @ vector
+    } else if (m == 1 && n * k < 4 * kSmallGemmFlops) {  // vector @ matrix = matrix^T @ vector
       blas::gemv(!lb.trans, n, k, alpha, y, lb.ld, x, a_cs, beta, c, 1);
     } else {
-      blas::gemm(la.trans, lb.trans, m, n, k, alpha, x, la.ld, y, lb.ld, beta, c, n);
+      gemm_split(la.trans, lb.trans, m, n, k, alpha, x, la.ld, y, lb.ld, beta, c, n);
     }
   };
-  if (count > 1 && m * n * k < kSmallGemmFlops) {
-    parallel_for(0, count, std::max<int64_t>(1, kSmallGemmFlops / std::max<int64_t>(1, m * n * k)),
-                 [&](int64_t s, int64_t e) {
-                   for (int64_t i = s; i < e; ++i) one(i);
-                 });
+  const int64_t flops = std::max<int64_t>(1, m * n * std::max<int64_t>(k, 1));
+  if (count > 1 && (flops < 4 * kSmallGemmFlops || count >= 2 * get_num_threads())) {
+    parallel_for(0, count, std::max<int64_t>(1, kSmallGemmFlops / flops), [&](int64_t s, int64_t e) {
+      for (int64_t i = s; i < e; ++i) one(i);
+    });
   } else {
     for (int64_t i = 0; i < count; ++i) one(i);
   }
@@ -112,25 +138,37 @@ void gemm_half(const Tensor& out, const Tensor& a, const Tensor& b, float beta, 
   const T* pa = a.data<T>();
   const T* pb = b.data<T>();
   T* pc = out.data<T>();
+  // Conversions of one batch, rows [s, e) of the matrix concerned; parallel when called serially.
+  auto convert = [](int64_t rows, int64_t cols, auto&& row_fn) {
+    parallel_for(0, rows, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, cols)), [&](int64_t s, int64_t e) {
+      for (int64_t r = s; r < e; ++r) row_fn(r);
+    });
+  };
   auto chunk = [&](int64_t s, int64_t e) {
     std::vector<float> fa(static_cast<size_t>(m * k)), fb(static_cast<size_t>(k * n)), fc(static_cast<size_t>(m * n));
     for (int64_t bi = s; bi < e; ++bi) {
       const T* x = pa + oa[bi];
       const T* y = pb + ob[bi];
       T* c = pc + bi * m * n;
-      for (int64_t i = 0; i < m; ++i)
+      convert(m, k, [&](int64_t i) {
         for (int64_t p = 0; p < k; ++p) fa[i * k + p] = static_cast<float>(x[i * ars + p * acs]);
-      for (int64_t p = 0; p < k; ++p)
+      });
+      convert(k, n, [&](int64_t p) {
         for (int64_t j = 0; j < n; ++j) fb[p * n + j] = static_cast<float>(y[p * brs + j * bcs]);
+      });
       if (beta != 0.f)
-        for (int64_t i = 0; i < m * n; ++i) fc[i] = static_cast<float>(c[i]);
-      if (k == 0) scale_or_zero(fc.data(), m, n, beta);
-      else blas::gemm(false, false, m, n, k, alpha, fa.data(), k, fb.data(), n, beta, fc.data(), n);
-      for (int64_t i = 0; i < m * n; ++i) c[i] = static_cast<T>(fc[i]);
+        convert(m, n, [&](int64_t i) {
+          for (int64_t j = 0; j < n; ++j) fc[i * n + j] = static_cast<float>(c[i * n + j]);
+        });
+      gemm_split(false, false, m, n, k, alpha, fa.data(), k, fb.data(), n, beta, fc.data(), n);
+      convert(m, n, [&](int64_t i) {
+        for (int64_t j = 0; j < n; ++j) c[i * n + j] = static_cast<T>(fc[i * n + j]);
+      });
     }
   };
-  if (count > 1 && m * n * k < kSmallGemmFlops) {
-    parallel_for(0, count, std::max<int64_t>(1, kSmallGemmFlops / std::max<int64_t>(1, m * n * k)), chunk);
+  const int64_t flops = std::max<int64_t>(1, m * n * std::max<int64_t>(k, 1));
+  if (count > 1 && (flops < 4 * kSmallGemmFlops || count >= 2 * get_num_threads())) {
+    parallel_for(0, count, std::max<int64_t>(1, kSmallGemmFlops / flops), chunk);
   } else {
     chunk(0, count);
   }
