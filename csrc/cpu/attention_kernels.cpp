@@ -1,10 +1,15 @@
 // The fused middle of attention: scale, causal / boolean / additive mask and a safe softmax
 // (fully masked rows give zeros, as PyTorch's math path) in one pass per row, in place.
+// Lets GCC if-convert the selects of cpu::exp_nonpos and vectorise its loops (clang's default).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math")
+#endif
 #include <cmath>
 #include <limits>
 #include <vector>
 
 #include "core/dispatch_type.h"
+#include "cpu/fast_math.h"
 #include "cpu/parallel.h"
 #include "ops/nn_stubs.h"
 
@@ -49,18 +54,12 @@ void attention_softmax_cpu(const Tensor& scores, const Tensor& mask, bool causal
             for (int64_t j = 0; j < s; ++j) buf[j] += static_cast<acc_t>(m[j * mcs]);
           }
         }
-        acc_t mx = ninf;
-        for (int64_t j = 0; j < s; ++j) mx = std::max(mx, buf[j]);
+        const acc_t mx = cpu::row_max(buf.data(), s);
         if (mx == ninf) {  // every key masked
           for (int64_t j = 0; j < s; ++j) row[j] = scalar_t(0);
           continue;
         }
-        acc_t sum = 0;
-        for (int64_t j = 0; j < s; ++j) {
-          buf[j] = std::exp(buf[j] - mx);
-          sum += buf[j];
-        }
-        const acc_t inv = acc_t(1) / sum;
+        const acc_t inv = acc_t(1) / cpu::exp_sub_sum<true>(buf.data(), buf.data(), s, mx);
         for (int64_t j = 0; j < s; ++j) row[j] = static_cast<scalar_t>(buf[j] * inv);
       }
     });

@@ -2,9 +2,9 @@
 // `scipy_`, a system OpenBLAS does not; TS_BLAS_SCIPY_OPENBLAS (cmake/blas.cmake) picks.
 #include "cpu/blas.h"
 
-#include <climits>
-
 #include <cblas.h>
+
+#include <climits>
 
 #include "core/error.h"
 
@@ -21,7 +21,9 @@ extern "C" void openblas_set_num_threads(int);
 
 namespace tessera::blas {
 
-bool fits_int32(int64_t v) { return v >= 0 && v <= INT_MAX; }
+bool fits_int32(int64_t v) {
+  return v >= 0 && v <= INT_MAX;
+}
 
 namespace {
 // BLAS runs single-threaded inside tessera's own parallel_for partitions (cpu/linalg_kernels.cpp):
@@ -42,7 +44,9 @@ void init_threads() {
 void check_dims(std::initializer_list<int64_t> dims) {
   for (int64_t d : dims) TS_CHECK(fits_int32(d), "[matmul] matrix dimension ", d, " exceeds the BLAS 32-bit limit");
 }
-CBLAS_TRANSPOSE tr(bool t) { return t ? CblasTrans : CblasNoTrans; }
+CBLAS_TRANSPOSE tr(bool t) {
+  return t ? CblasTrans : CblasNoTrans;
+}
 }  // namespace
 
 void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda, const float* b,

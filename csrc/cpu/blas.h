@@ -15,8 +15,8 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double al
 // y(m) = alpha * op(A) @ x + beta * y, A row-major (m,n) (or (n,m) stored when trans).
 void gemv(bool trans, int64_t m, int64_t n, float alpha, const float* a, int64_t lda, const float* x, int64_t incx,
           float beta, float* y, int64_t incy);
-void gemv(bool trans, int64_t m, int64_t n, double alpha, const double* a, int64_t lda, const double* x,
-          int64_t incx, double beta, double* y, int64_t incy);
+void gemv(bool trans, int64_t m, int64_t n, double alpha, const double* a, int64_t lda, const double* x, int64_t incx,
+          double beta, double* y, int64_t incy);
 
 // True if every size/stride fits BLAS's 32-bit integers.
 bool fits_int32(int64_t v);

@@ -83,9 +83,12 @@ void conv2d_impl(const Tensor& out, const Tensor& input, const Tensor& weight, c
 }
 
 void conv2d_cpu(const Tensor& out, const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef params) {
-  if (input.dtype() == DType::Float64) conv2d_impl<double>(out, input, weight, bias, params.data());
-  else if (input.dtype() == DType::Float32) conv2d_impl<float>(out, input, weight, bias, params.data());
-  else TS_FAIL(NotImplemented, "[conv2d] CPU kernel takes float32/float64, got ", dtype_name(input.dtype()));
+  if (input.dtype() == DType::Float64)
+    conv2d_impl<double>(out, input, weight, bias, params.data());
+  else if (input.dtype() == DType::Float32)
+    conv2d_impl<float>(out, input, weight, bias, params.data());
+  else
+    TS_FAIL(NotImplemented, "[conv2d] CPU kernel takes float32/float64, got ", dtype_name(input.dtype()));
 }
 
 }  // namespace

@@ -209,8 +209,10 @@ void gemm_int(const Tensor& out, const Tensor& a, const Tensor& b, int64_t beta,
       for (int64_t j = 0; j < n; ++j) {
         int64_t v = alpha * acc[j];
         if (beta != 0) v += beta * static_cast<int64_t>(c[j]);
-        if constexpr (std::is_same_v<T, bool>) c[j] = v != 0;
-        else c[j] = static_cast<T>(v);
+        if constexpr (std::is_same_v<T, bool>)
+          c[j] = v != 0;
+        else
+          c[j] = static_cast<T>(v);
       }
     }
   });
@@ -219,14 +221,17 @@ void gemm_int(const Tensor& out, const Tensor& a, const Tensor& b, int64_t beta,
 void bmm_cpu(const Tensor& out, const Tensor& a, const Tensor& b, const Scalar& beta, const Scalar& alpha) {
   if (out.numel() == 0) return;
   switch (out.dtype()) {
-    case DType::Float32: return gemm_blas<float>(out, a, b, beta.to<float>(), alpha.to<float>());
-    case DType::Float64: return gemm_blas<double>(out, a, b, beta.to<double>(), alpha.to<double>());
-    case DType::Float16: return gemm_half<Half>(out, a, b, beta.to<float>(), alpha.to<float>());
-    case DType::BFloat16: return gemm_half<BFloat16>(out, a, b, beta.to<float>(), alpha.to<float>());
+    case DType::Float32:
+      return gemm_blas<float>(out, a, b, beta.to<float>(), alpha.to<float>());
+    case DType::Float64:
+      return gemm_blas<double>(out, a, b, beta.to<double>(), alpha.to<double>());
+    case DType::Float16:
+      return gemm_half<Half>(out, a, b, beta.to<float>(), alpha.to<float>());
+    case DType::BFloat16:
+      return gemm_half<BFloat16>(out, a, b, beta.to<float>(), alpha.to<float>());
     default:
-      TS_DISPATCH_INTEGRAL_TYPES(out.dtype(), "matmul", [&] {
-        gemm_int<scalar_t>(out, a, b, beta.to<int64_t>(), alpha.to<int64_t>());
-      });
+      TS_DISPATCH_INTEGRAL_TYPES(out.dtype(), "matmul",
+                                 [&] { gemm_int<scalar_t>(out, a, b, beta.to<int64_t>(), alpha.to<int64_t>()); });
   }
 }
 

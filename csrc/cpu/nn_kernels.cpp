@@ -20,7 +20,8 @@ void embedding_impl(const Tensor& out, const Tensor& weight, const I* idx, int64
   const size_t isz = weight.itemsize();
   const char* w = static_cast<const char*>(weight.data_ptr());
   char* o = static_cast<char*>(out.data_ptr());
-  const int64_t rs = weight.strides()[0] * static_cast<int64_t>(isz), cs = weight.strides()[1] * static_cast<int64_t>(isz);
+  const int64_t rs = weight.strides()[0] * static_cast<int64_t>(isz),
+                cs = weight.strides()[1] * static_cast<int64_t>(isz);
   parallel_for(0, n, std::max<int64_t>(1, 32768 / std::max<int64_t>(1, d)), [&](int64_t s, int64_t e) {
     for (int64_t i = s; i < e; ++i) {
       const char* src = w + idx[i] * rs;
@@ -35,8 +36,10 @@ void embedding_impl(const Tensor& out, const Tensor& weight, const I* idx, int64
 }
 
 void embedding_cpu(const Tensor& out, const Tensor& weight, const Tensor& indices) {
-  if (indices.dtype() == DType::Int64) embedding_impl(out, weight, indices.data<int64_t>(), indices.numel());
-  else embedding_impl(out, weight, indices.data<int32_t>(), indices.numel());
+  if (indices.dtype() == DType::Int64)
+    embedding_impl(out, weight, indices.data<int64_t>(), indices.numel());
+  else
+    embedding_impl(out, weight, indices.data<int32_t>(), indices.numel());
 }
 
 void dropout_cpu(const Tensor& out, const Tensor& input, double p) {
@@ -92,7 +95,7 @@ int64_t pad_source(int64_t i, int64_t n, int64_t lo, int64_t mode) {
     return s < n ? s : period - s;
   }
   if (mode == 2) return s < 0 ? 0 : (s >= n ? n - 1 : s);  // replicate
-  return ((s % n) + n) % n;                                  // circular
+  return ((s % n) + n) % n;                                // circular
 }
 
 template <class T>
@@ -127,10 +130,14 @@ void pad_index_impl(const Tensor& out, const Tensor& in, IntArrayRef pads, int64
 
 void pad_index_cpu(const Tensor& out, const Tensor& in, IntArrayRef pads, int64_t mode) {
   switch (in.itemsize()) {
-    case 1: return pad_index_impl<uint8_t>(out, in, pads, mode);
-    case 2: return pad_index_impl<uint16_t>(out, in, pads, mode);
-    case 4: return pad_index_impl<uint32_t>(out, in, pads, mode);
-    default: return pad_index_impl<uint64_t>(out, in, pads, mode);
+    case 1:
+      return pad_index_impl<uint8_t>(out, in, pads, mode);
+    case 2:
+      return pad_index_impl<uint16_t>(out, in, pads, mode);
+    case 4:
+      return pad_index_impl<uint32_t>(out, in, pads, mode);
+    default:
+      return pad_index_impl<uint64_t>(out, in, pads, mode);
   }
 }
 

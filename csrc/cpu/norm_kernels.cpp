@@ -1,45 +1,51 @@
 // Fused row kernels: softmax / log_softmax (max subtraction, one exp pass), layer_norm and
 // rms_norm (two-pass statistics in double). 16-bit floats compute in float.
+// Lets GCC if-convert the selects of cpu::exp_nonpos and vectorise its loops (clang's default).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math")
+#endif
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
 
 #include "core/dispatch_type.h"
+#include "cpu/fast_math.h"
 #include "cpu/parallel.h"
 #include "ops/nn_stubs.h"
 
 namespace tessera {
 namespace {
 
-// Rows of length d, each contiguous.
+// Rows of length d, each contiguous. float/double rows are read in place; 16-bit rows go
+// through a float buffer.
 template <class T>
 void softmax_lastdim(const T* in, T* out, int64_t rows, int64_t d, bool log) {
   using acc_t = opmath_t<T>;
+  constexpr bool direct = std::is_same_v<T, acc_t>;
   parallel_for(0, rows, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, d)), [&](int64_t s, int64_t e) {
-    std::vector<acc_t> buf(static_cast<size_t>(d));
+    std::vector<acc_t> buf(direct ? 0 : static_cast<size_t>(d));
     for (int64_t r = s; r < e; ++r) {
-      const T* x = in + r * d;
-      T* y = out + r * d;
-      acc_t mx = -std::numeric_limits<acc_t>::infinity();
-      for (int64_t j = 0; j < d; ++j) {
-        buf[j] = static_cast<acc_t>(x[j]);
-        mx = std::max(mx, buf[j]);
-      }
-      if (std::isnan(mx)) mx = std::numeric_limits<acc_t>::quiet_NaN();
-      acc_t sum = 0;
-      if (log) {
-        for (int64_t j = 0; j < d; ++j) sum += std::exp(buf[j] - mx);
-        const acc_t lse = mx + std::log(sum);
-        for (int64_t j = 0; j < d; ++j) y[j] = static_cast<T>(buf[j] - lse);
+      const acc_t* x;
+      acc_t* y;
+      if constexpr (direct) {
+        x = in + r * d;
+        y = out + r * d;
       } else {
-        for (int64_t j = 0; j < d; ++j) {
-          buf[j] = std::exp(buf[j] - mx);
-          sum += buf[j];
-        }
-        const acc_t inv = acc_t(1) / sum;
-        for (int64_t j = 0; j < d; ++j) y[j] = static_cast<T>(buf[j] * inv);
+        for (int64_t j = 0; j < d; ++j) buf[j] = static_cast<acc_t>(in[r * d + j]);
+        x = buf.data();
+        y = buf.data();
       }
+      const acc_t mx = cpu::row_max(x, d);
+      if (log) {
+        const acc_t lse = mx + std::log(cpu::exp_sub_sum<false>(x, y, d, mx));
+        for (int64_t j = 0; j < d; ++j) y[j] = x[j] - lse;
+      } else {
+        const acc_t inv = acc_t(1) / cpu::exp_sub_sum<true>(x, y, d, mx);
+        for (int64_t j = 0; j < d; ++j) y[j] *= inv;
+      }
+      if constexpr (!direct)
+        for (int64_t j = 0; j < d; ++j) out[r * d + j] = static_cast<T>(buf[j]);
     }
   });
 }
@@ -66,7 +72,8 @@ void softmax_inner(const T* in, T* out, int64_t outer, int64_t d, int64_t inner,
                        mx[i] = (v > mx[i] || std::isnan(v)) ? v : mx[i];
                      }
                    for (int64_t j = 0; j < d; ++j)
-                     for (int64_t i = 0; i < w; ++i) sum[i] += std::exp(static_cast<acc_t>(x[j * inner + i]) - mx[i]);
+                     for (int64_t i = 0; i < w; ++i)
+                       sum[i] += cpu::exp_nonpos(static_cast<acc_t>(x[j * inner + i]) - mx[i]);
                    if (log) {
                      for (int64_t i = 0; i < w; ++i) sum[i] = mx[i] + std::log(sum[i]);
                      for (int64_t j = 0; j < d; ++j)
@@ -77,7 +84,7 @@ void softmax_inner(const T* in, T* out, int64_t outer, int64_t d, int64_t inner,
                      for (int64_t j = 0; j < d; ++j)
                        for (int64_t i = 0; i < w; ++i)
                          y[j * inner + i] =
-                             static_cast<T>(std::exp(static_cast<acc_t>(x[j * inner + i]) - mx[i]) * sum[i]);
+                             static_cast<T>(cpu::exp_nonpos(static_cast<acc_t>(x[j * inner + i]) - mx[i]) * sum[i]);
                    }
                  }
                });
@@ -88,9 +95,44 @@ void softmax_cpu(const Tensor& out, const Tensor& in, int64_t dim, bool log) {
   for (int64_t i = 0; i < dim; ++i) outer *= in.sizes()[i];
   for (int64_t i = dim + 1; i < in.dim(); ++i) inner *= in.sizes()[i];
   TS_DISPATCH_FLOATING_TYPES(in.dtype(), "softmax", [&] {
-    if (inner == 1) softmax_lastdim(in.data<scalar_t>(), out.data<scalar_t>(), outer, d, log);
-    else softmax_inner(in.data<scalar_t>(), out.data<scalar_t>(), outer, d, inner, log);
+    if (inner == 1)
+      softmax_lastdim(in.data<scalar_t>(), out.data<scalar_t>(), outer, d, log);
+    else
+      softmax_inner(in.data<scalar_t>(), out.data<scalar_t>(), outer, d, inner, log);
   });
+}
+
+// Sum and sum of squared deviations of a row, in 8 lanes of acc_t (float for float32 and the
+// 16-bit types, double for float64) so the loops vectorise.
+template <class T, class A>
+A lane_sum(const T* x, int64_t n) {
+  constexpr int L = 8;
+  A acc[L] = {};
+  int64_t i = 0;
+  for (; i + L <= n; i += L)
+    for (int l = 0; l < L; ++l) acc[l] += static_cast<A>(x[i + l]);
+  A s = 0;
+  for (; i < n; ++i) s += static_cast<A>(x[i]);
+  for (int l = 0; l < L; ++l) s += acc[l];
+  return s;
+}
+template <class T, class A>
+A lane_sq(const T* x, int64_t n, A center) {
+  constexpr int L = 8;
+  A acc[L] = {};
+  int64_t i = 0;
+  for (; i + L <= n; i += L)
+    for (int l = 0; l < L; ++l) {
+      const A c = static_cast<A>(x[i + l]) - center;
+      acc[l] += c * c;
+    }
+  A s = 0;
+  for (; i < n; ++i) {
+    const A c = static_cast<A>(x[i]) - center;
+    s += c * c;
+  }
+  for (int l = 0; l < L; ++l) s += acc[l];
+  return s;
 }
 
 void layer_norm_cpu(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias, int64_t rows,
@@ -105,21 +147,21 @@ void layer_norm_cpu(const Tensor& out, const Tensor& in, const Tensor& weight, c
       for (int64_t r = s; r < e; ++r) {
         const scalar_t* x = x0 + r * n;
         scalar_t* y = y0 + r * n;
-        double sum = 0;
-        for (int64_t j = 0; j < n; ++j) sum += static_cast<double>(x[j]);
-        const double mean = sum / static_cast<double>(n);
-        double sq = 0;
-        for (int64_t j = 0; j < n; ++j) {
-          const double c = static_cast<double>(x[j]) - mean;
-          sq += c * c;
-        }
-        const acc_t m = static_cast<acc_t>(mean);
-        const acc_t rstd = static_cast<acc_t>(1.0 / std::sqrt(sq / static_cast<double>(n) + eps));
-        for (int64_t j = 0; j < n; ++j) {
-          acc_t v = (static_cast<acc_t>(x[j]) - m) * rstd;
-          if (w) v *= static_cast<acc_t>(w[j]);
-          if (b) v += static_cast<acc_t>(b[j]);
-          y[j] = static_cast<scalar_t>(v);
+        // Two passes (mean, then squared deviations): no cancellation for rows with a large mean.
+        const acc_t m = lane_sum<scalar_t, acc_t>(x, n) / static_cast<acc_t>(n);
+        const acc_t var = lane_sq<scalar_t, acc_t>(x, n, m) / static_cast<acc_t>(n);
+        const acc_t rstd = static_cast<acc_t>(1.0 / std::sqrt(static_cast<double>(var) + eps));
+        if (w && b) {
+          for (int64_t j = 0; j < n; ++j)
+            y[j] = static_cast<scalar_t>((static_cast<acc_t>(x[j]) - m) * rstd * static_cast<acc_t>(w[j]) +
+                                         static_cast<acc_t>(b[j]));
+        } else {
+          for (int64_t j = 0; j < n; ++j) {
+            acc_t v = (static_cast<acc_t>(x[j]) - m) * rstd;
+            if (w) v *= static_cast<acc_t>(w[j]);
+            if (b) v += static_cast<acc_t>(b[j]);
+            y[j] = static_cast<scalar_t>(v);
+          }
         }
       }
     });
@@ -136,13 +178,13 @@ void rms_norm_cpu(const Tensor& out, const Tensor& in, const Tensor& weight, int
       for (int64_t r = s; r < e; ++r) {
         const scalar_t* x = x0 + r * n;
         scalar_t* y = y0 + r * n;
-        double sq = 0;
-        for (int64_t j = 0; j < n; ++j) sq += static_cast<double>(x[j]) * static_cast<double>(x[j]);
-        const acc_t rstd = static_cast<acc_t>(1.0 / std::sqrt(sq / static_cast<double>(n) + eps));
-        for (int64_t j = 0; j < n; ++j) {
-          acc_t v = static_cast<acc_t>(x[j]) * rstd;
-          if (w) v *= static_cast<acc_t>(w[j]);
-          y[j] = static_cast<scalar_t>(v);
+        const acc_t ms = lane_sq<scalar_t, acc_t>(x, n, acc_t(0)) / static_cast<acc_t>(n);
+        const acc_t rstd = static_cast<acc_t>(1.0 / std::sqrt(static_cast<double>(ms) + eps));
+        if (w) {
+          for (int64_t j = 0; j < n; ++j)
+            y[j] = static_cast<scalar_t>(static_cast<acc_t>(x[j]) * rstd * static_cast<acc_t>(w[j]));
+        } else {
+          for (int64_t j = 0; j < n; ++j) y[j] = static_cast<scalar_t>(static_cast<acc_t>(x[j]) * rstd);
         }
       }
     });

@@ -24,8 +24,9 @@ std::string dims_str(const Tensor& t) {
 }
 
 void check_same_dtype(const char* op, const Tensor& a, const Tensor& b) {
-  TS_CHECK(a.dtype() == b.dtype(), "[", op, "] expected m1 and m2 to have the same dtype, but got: ",
-           dtype_name(a.dtype()), " != ", dtype_name(b.dtype()));
+  TS_CHECK(a.dtype() == b.dtype(), "[", op,
+           "] expected m1 and m2 to have the same dtype, but got: ", dtype_name(a.dtype()),
+           " != ", dtype_name(b.dtype()));
 }
 void check_not_bool(const char* op, DType dt) {
   TS_CHECK_NOT_IMPLEMENTED(dt != DType::Bool, "[", op, "] not implemented for 'bool'");
@@ -73,8 +74,10 @@ bool leading_dims_fold(const Tensor& t, int64_t d, int64_t& stride) {
   int64_t prev = -1;
   for (int64_t i = d - 1; i >= 0; --i) {
     if (t.sizes()[i] == 1) continue;
-    if (prev < 0) stride = t.strides()[i];
-    else if (t.strides()[i] != t.strides()[prev] * t.sizes()[prev]) return false;
+    if (prev < 0)
+      stride = t.strides()[i];
+    else if (t.strides()[i] != t.strides()[prev] * t.sizes()[prev])
+      return false;
     prev = i;
   }
   return true;
@@ -88,9 +91,9 @@ Tensor matmul_impl(const char* op, const Tensor& a, const Tensor& b, const Tenso
   check_not_bool(op, a.dtype());
   if (bias) check_same_dtype(op, a, *bias);
   if (da == 1 && db == 1) {
-    TS_CHECK(a.numel() == b.numel(), "[", op, "] inconsistent tensor size, expected tensor [", a.numel(),
-             "] and src [", b.numel(), "] to have the same number of elements, but got ", a.numel(), " and ",
-             b.numel(), " elements respectively");
+    TS_CHECK(a.numel() == b.numel(), "[", op, "] inconsistent tensor size, expected tensor [", a.numel(), "] and src [",
+             b.numel(), "] to have the same number of elements, but got ", a.numel(), " and ", b.numel(),
+             " elements respectively");
   }
   // 1-D operands become (1, k) / (k, 1) matrices; the added dim is dropped from the result.
   Tensor A = da == 1 ? view_as(a, {1, a.sizes()[0]}, {a.sizes()[0] * a.strides()[0], a.strides()[0]}) : a;
@@ -131,7 +134,9 @@ Tensor matmul_impl(const char* op, const Tensor& a, const Tensor& b, const Tenso
   return out;
 }
 
-Tensor matmul_kernel(const Tensor& self, const Tensor& other) { return matmul_impl("matmul", self, other, nullptr); }
+Tensor matmul_kernel(const Tensor& self, const Tensor& other) {
+  return matmul_impl("matmul", self, other, nullptr);
+}
 
 Tensor mm_kernel(const Tensor& self, const Tensor& mat2) {
   TS_CHECK(self.dim() == 2, "[mm] self must be a matrix, got ", self.dim(), "-D");
@@ -197,20 +202,23 @@ Tensor addmm_kernel(const Tensor& self, const Tensor& mat1, const Tensor& mat2, 
            " and ", dims_str(mat2), ")");
   Tensor out = empty_tensor(DimVector{mat1.sizes()[0], mat2.sizes()[1]}, mat1.dtype(), mat1.device());
   const bool use_self = beta.to_double() != 0.0;
-  if (use_self) fill_from("addmm", out, self);
-  else detail::expand_view(self, out.sizes(), "addmm");
+  if (use_self)
+    fill_from("addmm", out, self);
+  else
+    detail::expand_view(self, out.sizes(), "addmm");
   bmm_stub(out.device(), out, mat1, mat2, use_self ? beta : Scalar(0), alpha);
   return out;
 }
 
-Tensor baddbmm_kernel(const Tensor& self, const Tensor& b1, const Tensor& b2, const Scalar& beta,
-                      const Scalar& alpha) {
+Tensor baddbmm_kernel(const Tensor& self, const Tensor& b1, const Tensor& b2, const Scalar& beta, const Scalar& alpha) {
   check_bmm("baddbmm", b1, b2);
   check_same_dtype("baddbmm", self, b1);
   Tensor out = empty_tensor(DimVector{b1.sizes()[0], b1.sizes()[1], b2.sizes()[2]}, b1.dtype(), b1.device());
   const bool use_self = beta.to_double() != 0.0;
-  if (use_self) fill_from("baddbmm", out, self);
-  else detail::expand_view(self, out.sizes(), "baddbmm");
+  if (use_self)
+    fill_from("baddbmm", out, self);
+  else
+    detail::expand_view(self, out.sizes(), "baddbmm");
   bmm_stub(out.device(), out, b1, b2, use_self ? beta : Scalar(0), alpha);
   return out;
 }
@@ -219,13 +227,13 @@ Tensor linear_kernel(const Tensor& input, const Tensor& weight, const std::optio
   TS_CHECK(weight.dim() == 1 || weight.dim() == 2, "[linear] weight must be 1-D or 2-D, got ", weight.dim(), "-D");
   TS_CHECK(input.dim() >= 1, "[linear] input must have at least 1 dim, got 0-D");
   // weight^T as a view: BLAS reads it with the transpose flag, no copy.
-  Tensor wt = weight.dim() == 2 ? view_as(weight, {weight.sizes()[1], weight.sizes()[0]},
-                                          {weight.strides()[1], weight.strides()[0]})
-                                : weight;
+  Tensor wt = weight.dim() == 2
+                  ? view_as(weight, {weight.sizes()[1], weight.sizes()[0]}, {weight.strides()[1], weight.strides()[0]})
+                  : weight;
   const int64_t in = weight.sizes()[weight.dim() - 1];
   TS_CHECK(input.sizes()[input.dim() - 1] == in, "[linear] mat1 and mat2 shapes cannot be multiplied (",
-           input.numel() / std::max<int64_t>(1, input.sizes()[input.dim() - 1]), "x",
-           input.sizes()[input.dim() - 1], " and ", in, "x", weight.dim() == 2 ? weight.sizes()[0] : 1, ")");
+           input.numel() / std::max<int64_t>(1, input.sizes()[input.dim() - 1]), "x", input.sizes()[input.dim() - 1],
+           " and ", in, "x", weight.dim() == 2 ? weight.sizes()[0] : 1, ")");
   return matmul_impl("linear", input, wt, bias ? &*bias : nullptr);
 }
 
@@ -237,11 +245,10 @@ TS_REGISTER_OP_ALL_BACKENDS("bmm(Tensor self, Tensor mat2) -> Tensor", &bmm_kern
 TS_REGISTER_OP_ALL_BACKENDS("mv(Tensor self, Tensor vec) -> Tensor", &mv_kernel);
 TS_REGISTER_OP_ALL_BACKENDS("dot(Tensor self, Tensor tensor) -> Tensor", &dot_kernel);
 TS_REGISTER_OP_ALL_BACKENDS("outer(Tensor self, Tensor vec2) -> Tensor", &outer_kernel);
+TS_REGISTER_OP_ALL_BACKENDS("addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor",
+                            &addmm_kernel);
 TS_REGISTER_OP_ALL_BACKENDS(
-    "addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor", &addmm_kernel);
-TS_REGISTER_OP_ALL_BACKENDS(
-    "baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor",
-    &baddbmm_kernel);
+    "baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor", &baddbmm_kernel);
 TS_REGISTER_OP_ALL_BACKENDS("linear(Tensor input, Tensor weight, Tensor? bias=None) -> Tensor", &linear_kernel);
 
 namespace ops {

@@ -23,7 +23,8 @@ Tensor embedding_kernel(const Tensor& weight, const Tensor& indices, int64_t pad
   (void)padding_idx;
   TS_CHECK(indices.dtype() == DType::Int64 || indices.dtype() == DType::Int32,
            "[embedding] Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, "
-           "Int; but got ", dtype_name(indices.dtype()), " instead");
+           "Int; but got ",
+           dtype_name(indices.dtype()), " instead");
   TS_CHECK(weight.dim() == 2, "[embedding] 'weight' must be 2-D, got ", weight.dim(), "-D");
   DimVector shape(indices.sizes());
   shape.push_back(weight.sizes()[1]);
@@ -43,8 +44,10 @@ Tensor dropout_kernel(const Tensor& input, double p, bool train) {
 }
 
 Tensor one_hot_kernel(const Tensor& input, int64_t num_classes) {
-  TS_CHECK(input.dtype() == DType::Int64, "[one_hot] one_hot is only applicable to index tensor of type LongTensor, "
-           "got ", dtype_name(input.dtype()));
+  TS_CHECK(input.dtype() == DType::Int64,
+           "[one_hot] one_hot is only applicable to index tensor of type LongTensor, "
+           "got ",
+           dtype_name(input.dtype()));
   Tensor x = ops::contiguous(input);
   const int64_t* p = x.data<int64_t>();
   const int64_t n = x.numel();
@@ -67,14 +70,21 @@ Tensor one_hot_kernel(const Tensor& input, int64_t num_classes) {
 Tensor pad_kernel(const Tensor& input, IntArrayRef pad, std::string_view mode, std::optional<double> value) {
   const int64_t len = static_cast<int64_t>(pad.size()), nd = input.dim();
   TS_CHECK(len % 2 == 0, "[pad] Padding length must be divisible by 2, got ", len);
-  TS_CHECK(len / 2 <= nd, "[pad] Padding length should be less than or equal to two times the input dimension but "
-           "got padding length ", len, " and input of dimension ", nd);
+  TS_CHECK(len / 2 <= nd,
+           "[pad] Padding length should be less than or equal to two times the input dimension but "
+           "got padding length ",
+           len, " and input of dimension ", nd);
   int64_t imode = 0;
-  if (mode == "constant") imode = 0;
-  else if (mode == "reflect") imode = 1;
-  else if (mode == "replicate") imode = 2;
-  else if (mode == "circular") imode = 3;
-  else TS_FAIL(NotImplemented, "[pad] Unrecognised padding mode ", mode);
+  if (mode == "constant")
+    imode = 0;
+  else if (mode == "reflect")
+    imode = 1;
+  else if (mode == "replicate")
+    imode = 2;
+  else if (mode == "circular")
+    imode = 3;
+  else
+    TS_FAIL(NotImplemented, "[pad] Unrecognised padding mode ", mode);
   const int64_t npairs = len / 2;
   DimVector out_shape(input.sizes());
   for (int64_t i = 0; i < npairs; ++i) {
@@ -109,14 +119,15 @@ Tensor pad_kernel(const Tensor& input, IntArrayRef pad, std::string_view mode, s
   }
   TS_CHECK(!value, "[pad] Padding mode \"", mode, "\" doesn't take in value argument");
   TS_CHECK_NOT_IMPLEMENTED(npairs >= 1 && npairs <= 3 && (nd == npairs + 1 || nd == npairs + 2), "[pad] ", mode,
-                           " padding of ", npairs, " dims needs a ", npairs + 1, "-D or ", npairs + 2,
-                           "-D input, got ", nd, "-D");
+                           " padding of ", npairs, " dims needs a ", npairs + 1, "-D or ", npairs + 2, "-D input, got ",
+                           nd, "-D");
   for (int64_t i = 0; i < npairs; ++i) {
     const int64_t d = nd - 1 - i, lo = pad[2 * i], hi = pad[2 * i + 1], sz = input.sizes()[d];
     if (imode == 1) {
-      TS_CHECK(lo < sz && hi < sz, "[pad] Argument #4: Padding size should be less than the corresponding input "
-               "dimension, but got: padding (", lo, ", ", hi, ") at dimension ", d, " of input ",
-               shape_str(input.sizes()));
+      TS_CHECK(lo < sz && hi < sz,
+               "[pad] Argument #4: Padding size should be less than the corresponding input "
+               "dimension, but got: padding (",
+               lo, ", ", hi, ") at dimension ", d, " of input ", shape_str(input.sizes()));
     } else if (imode == 3) {
       TS_CHECK(lo <= sz && hi <= sz, "[pad] Padding value causes wrapping around more than once.");
     }
@@ -130,8 +141,8 @@ Tensor pad_kernel(const Tensor& input, IntArrayRef pad, std::string_view mode, s
 
 }  // namespace
 
-TS_REGISTER_OP_ALL_BACKENDS(
-    "embedding(Tensor weight, Tensor indices, int padding_idx=-1) -> Tensor", &embedding_kernel);
+TS_REGISTER_OP_ALL_BACKENDS("embedding(Tensor weight, Tensor indices, int padding_idx=-1) -> Tensor",
+                            &embedding_kernel);
 TS_REGISTER_OP_ALL_BACKENDS("dropout(Tensor input, float p=0.5, bool train=True) -> Tensor", &dropout_kernel);
 TS_REGISTER_OP_ALL_BACKENDS("one_hot(Tensor self, int num_classes=-1) -> Tensor", &one_hot_kernel);
 TS_REGISTER_OP_ALL_BACKENDS("pad(Tensor self, int[] pad, str mode='constant', float? value=None) -> Tensor",

@@ -29,8 +29,8 @@ Tensor sdpa_kernel(const Tensor& q, const Tensor& k, const Tensor& v, const std:
   TS_CHECK(dropout_p >= 0.0 && dropout_p <= 1.0, "[", op, "] dropout probability has to be between 0 and 1, but got ",
            dropout_p);
   const int64_t e = q.sizes()[q.dim() - 1];
-  TS_CHECK(k.sizes()[k.dim() - 1] == e, "[", op, "] query and key must have the same embedding size, got ", e,
-           " and ", k.sizes()[k.dim() - 1]);
+  TS_CHECK(k.sizes()[k.dim() - 1] == e, "[", op, "] query and key must have the same embedding size, got ", e, " and ",
+           k.sizes()[k.dim() - 1]);
   TS_CHECK(k.sizes()[k.dim() - 2] == v.sizes()[v.dim() - 2], "[", op,
            "] key and value must have the same sequence length, got ", k.sizes()[k.dim() - 2], " and ",
            v.sizes()[v.dim() - 2]);

@@ -24,8 +24,10 @@ std::string list_str(IntArrayRef v) {
 
 // An int[2] argument given as one or two ints.
 void pair_arg(const char* name, IntArrayRef v, int64_t out[2]) {
-  TS_CHECK(v.size() == 1 || v.size() == 2, "[conv2d] expected ", name, " to be a single integer value or a list of 2 "
-           "values to match the convolution dimensions, but got ", name, "=", list_str(v));
+  TS_CHECK(v.size() == 1 || v.size() == 2, "[conv2d] expected ", name,
+           " to be a single integer value or a list of 2 "
+           "values to match the convolution dimensions, but got ",
+           name, "=", list_str(v));
   out[0] = v[0];
   out[1] = v.size() == 2 ? v[1] : v[0];
 }
@@ -33,8 +35,10 @@ void pair_arg(const char* name, IntArrayRef v, int64_t out[2]) {
 // pad_*[0] = before, pad_*[1] = after; same_mode computes them from the kernel ('same').
 Tensor conv2d_impl(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias, IntArrayRef stride_a,
                    const int64_t* pad_explicit, bool same_mode, IntArrayRef dilation_a, int64_t groups) {
-  TS_CHECK(input.dim() == 3 || input.dim() == 4, "[conv2d] Expected 3D (unbatched) or 4D (batched) input to conv2d, "
-           "but got input of size: ", list_str(input.sizes()));
+  TS_CHECK(input.dim() == 3 || input.dim() == 4,
+           "[conv2d] Expected 3D (unbatched) or 4D (batched) input to conv2d, "
+           "but got input of size: ",
+           list_str(input.sizes()));
   TS_CHECK(weight.dim() == 4, "[conv2d] weight should have 4 dims (out, in/groups, kh, kw), got size ",
            list_str(weight.sizes()));
   TS_CHECK(input.dtype() == weight.dtype(), "[conv2d] Input type (", dtype_name(input.dtype()), ") and weight type (",
@@ -77,8 +81,8 @@ Tensor conv2d_impl(const Tensor& input, const Tensor& weight, const std::optiona
     TS_CHECK(pt >= 0 && pl >= 0, "[conv2d] negative padding is not supported");
   }
   const int64_t eh = dil[0] * (kh - 1) + 1, ew = dil[1] * (kw - 1) + 1;
-  TS_CHECK(h + pt + pb >= eh && w + pl + pr >= ew, "[conv2d] Calculated padded input size per channel: (",
-           h + pt + pb, " x ", w + pl + pr, "). Kernel size: (", eh, " x ", ew,
+  TS_CHECK(h + pt + pb >= eh && w + pl + pr >= ew, "[conv2d] Calculated padded input size per channel: (", h + pt + pb,
+           " x ", w + pl + pr, "). Kernel size: (", eh, " x ", ew,
            "). Kernel size can't be greater than actual input size");
   const int64_t oh = (h + pt + pb - eh) / stride[0] + 1, ow = (w + pl + pr - ew) / stride[1] + 1;
 

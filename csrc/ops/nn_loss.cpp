@@ -62,19 +62,18 @@ Tensor nll_common(const char* op, const Tensor& input, const Tensor& target, con
     TS_CHECK(target.dim() == 0, "[", op, "] 0D target tensor expected for 1D input, got ", target.dim(), "D target");
   } else {
     TS_CHECK_VALUE(target.dim() >= 1 && input.sizes()[0] == target.sizes()[0], "[", op, "] Expected input batch_size (",
-                   input.sizes()[0], ") to match target batch_size (", target.dim() >= 1 ? target.sizes()[0] : 0,
-                   ").");
+                   input.sizes()[0], ") to match target batch_size (", target.dim() >= 1 ? target.sizes()[0] : 0, ").");
     bool same = target.dim() == input.dim() - 1;
     for (int64_t i = 1; same && i < target.dim(); ++i) same = target.sizes()[i] == input.sizes()[i + 1];
-    TS_CHECK(same, "[", op, "] size mismatch (got input: ", shape_str(input.sizes()), " , target: ",
-             shape_str(target.sizes()), ")");
+    TS_CHECK(same, "[", op, "] size mismatch (got input: ", shape_str(input.sizes()),
+             " , target: ", shape_str(target.sizes()), ")");
   }
   ClassLayout l = class_layout(input);
   Tensor w = check_weight(op, weight, l.c, input.dtype());
   Tensor x = ops::contiguous(input);
   Tensor t = ops::contiguous(to_dtype(target, DType::Int64));
-  Tensor out = empty_tensor(red == Reduction::None ? IntArrayRef(l.loss_shape) : IntArrayRef(), input.dtype(),
-                            input.device());
+  Tensor out =
+      empty_tensor(red == Reduction::None ? IntArrayRef(l.loss_shape) : IntArrayRef(), input.dtype(), input.device());
   nll_stub(x.device(), out, x, t, w, ignore_index, red, label_smoothing, log_softmax);
   return out;
 }
@@ -84,12 +83,14 @@ Tensor cross_entropy_kernel(const Tensor& input, const Tensor& target, const std
   const Reduction red = parse_reduction("cross_entropy", reduction);
   TS_CHECK(label_smoothing >= 0.0 && label_smoothing <= 1.0,
            "[cross_entropy] label_smoothing must be between 0.0 and 1.0. Got: ", label_smoothing);
-  const bool prob = input.dim() == target.dim() &&
-                    std::equal(input.sizes().begin(), input.sizes().end(), target.sizes().begin());
+  const bool prob =
+      input.dim() == target.dim() && std::equal(input.sizes().begin(), input.sizes().end(), target.sizes().begin());
   if (!prob) return nll_common("cross_entropy", input, target, weight, ignore_index, red, label_smoothing, true);
   // Class probabilities as targets.
-  TS_CHECK(is_floating(target.dtype()), "[cross_entropy] Expected floating point type for target with class "
-           "probabilities, got ", dtype_name(target.dtype()));
+  TS_CHECK(is_floating(target.dtype()),
+           "[cross_entropy] Expected floating point type for target with class "
+           "probabilities, got ",
+           dtype_name(target.dtype()));
   TS_CHECK(input.dim() >= 1, "[cross_entropy] input tensor should be 1D or more, got 0-D");
   TS_CHECK(ignore_index < 0, "[cross_entropy] ignore_index is not supported for floating point target");
   TS_CHECK_NOT_IMPLEMENTED(is_floating(input.dtype()), "[cross_entropy] not implemented for '",
@@ -98,8 +99,8 @@ Tensor cross_entropy_kernel(const Tensor& input, const Tensor& target, const std
   Tensor w = check_weight("cross_entropy", weight, l.c, input.dtype());
   Tensor x = ops::contiguous(input);
   Tensor t = ops::contiguous(to_dtype(target, input.dtype()));
-  Tensor out = empty_tensor(red == Reduction::None ? IntArrayRef(l.loss_shape) : IntArrayRef(), input.dtype(),
-                            input.device());
+  Tensor out =
+      empty_tensor(red == Reduction::None ? IntArrayRef(l.loss_shape) : IntArrayRef(), input.dtype(), input.device());
   cross_entropy_prob_stub(x.device(), out, x, t, w, red, label_smoothing);
   return out;
 }

@@ -38,8 +38,10 @@ Tensor log_softmax_kernel(const Tensor& input, int64_t dim, std::optional<DType>
 // Rows and row length of a normalisation over the trailing `normalized_shape` dims.
 void norm_rows(const char* op, const Tensor& input, IntArrayRef shape, int64_t& rows, int64_t& n, bool rms) {
   const int64_t k = static_cast<int64_t>(shape.size());
-  TS_CHECK(k >= 1, "[", op, "] Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one "
-           "element, but got normalized_shape = ", shape_str(shape));
+  TS_CHECK(k >= 1, "[", op,
+           "] Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one "
+           "element, but got normalized_shape = ",
+           shape_str(shape));
   bool ok = input.dim() >= k;
   for (int64_t i = 0; ok && i < k; ++i) ok = input.sizes()[input.dim() - k + i] == shape[i];
   TS_CHECK(ok, "[", op, "] Given normalized_shape=", shape_str(shape), ", expected input with shape [*",
@@ -55,8 +57,8 @@ Tensor norm_param(const char* op, const char* what, const std::optional<Tensor>&
   if (!p) return Tensor();
   bool ok = p->dim() == static_cast<int64_t>(shape.size());
   for (int64_t i = 0; ok && i < p->dim(); ++i) ok = p->sizes()[i] == shape[i];
-  TS_CHECK(ok, "[", op, "] Expected ", what, " to be of same shape as normalized_shape, but got ", what,
-           " of shape ", shape_str(p->sizes()), " and normalized_shape = ", shape_str(shape));
+  TS_CHECK(ok, "[", op, "] Expected ", what, " to be of same shape as normalized_shape, but got ", what, " of shape ",
+           shape_str(p->sizes()), " and normalized_shape = ", shape_str(shape));
   return ops::contiguous(to_dtype(*p, dt));
 }
 
@@ -82,10 +84,17 @@ Tensor rms_norm_kernel(const Tensor& input, IntArrayRef normalized_shape, const 
   double e = eps.value_or(0.0);
   if (!eps) {
     switch (input.dtype()) {
-      case DType::Float16: e = 0.0009765625; break;
-      case DType::BFloat16: e = 0.0078125; break;
-      case DType::Float64: e = std::numeric_limits<double>::epsilon(); break;
-      default: e = std::numeric_limits<float>::epsilon();
+      case DType::Float16:
+        e = 0.0009765625;
+        break;
+      case DType::BFloat16:
+        e = 0.0078125;
+        break;
+      case DType::Float64:
+        e = std::numeric_limits<double>::epsilon();
+        break;
+      default:
+        e = std::numeric_limits<float>::epsilon();
     }
   }
   Tensor x = ops::contiguous(input);

@@ -15,8 +15,8 @@ TS_DECLARE_STUB(softmax_stub, void(const Tensor& out, const Tensor& in, int64_t 
 TS_DECLARE_STUB(layer_norm_stub, void(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,
                                       int64_t rows, int64_t n, double eps));
 // Rows of N: out = x * rsqrt(mean(x^2) + eps) * weight.
-TS_DECLARE_STUB(rms_norm_stub, void(const Tensor& out, const Tensor& in, const Tensor& weight, int64_t rows, int64_t n,
-                                    double eps));
+TS_DECLARE_STUB(rms_norm_stub,
+                void(const Tensor& out, const Tensor& in, const Tensor& weight, int64_t rows, int64_t n, double eps));
 // Class-index targets: input (N, C, S) logits (log_softmax applied) or log-probs; target (N, S) int64;
 // weight undefined or (C). out: (N, S) for Reduction::None, else 0-d.
 TS_DECLARE_STUB(nll_stub, void(const Tensor& out, const Tensor& input, const Tensor& target, const Tensor& weight,

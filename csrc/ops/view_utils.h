@@ -19,8 +19,8 @@ inline Tensor expand_view(const Tensor& t, IntArrayRef shape, const char* op) {
   for (int64_t i = 0; i < t.dim(); ++i) {
     const int64_t s = t.sizes()[i];
     TS_CHECK(s == shape[off + i] || s == 1, "[", op, "] The expanded size of the tensor (", shape[off + i],
-             ") must match the existing size (", s, ") at non-singleton dimension ", off + i, ".  Target sizes: ",
-             shape_str(shape), ".  Tensor sizes: ", shape_str(t.sizes()));
+             ") must match the existing size (", s, ") at non-singleton dimension ", off + i,
+             ".  Target sizes: ", shape_str(shape), ".  Tensor sizes: ", shape_str(t.sizes()));
     strides[off + i] = s == 1 ? 0 : t.strides()[i];
   }
   return view_as(t, DimVector(shape), strides);

@@ -24,7 +24,8 @@ TS_BINDER(linalg, 10) {
       .def("outer", &ops::outer, "vec2"_a)
       .def("addmm", &ops::addmm, "mat1"_a, "mat2"_a, nb::kw_only(), "beta"_a = 1, "alpha"_a = 1)
       .def("baddbmm", &ops::baddbmm, "batch1"_a, "batch2"_a, nb::kw_only(), "beta"_a = 1, "alpha"_a = 1)
-      .def("__matmul__", [](const Tensor& a, const Tensor& b) { return ops::matmul(a, b); }, nb::is_operator())
+      .def(
+          "__matmul__", [](const Tensor& a, const Tensor& b) { return ops::matmul(a, b); }, nb::is_operator())
       .def("__rmatmul__", [](const Tensor& a, const Tensor& b) { return ops::matmul(b, a); }, nb::is_operator());
   // F.linear lives in tessera._C._nn (PyTorch has no torch.linear).
   nb::module_ nn = nb::hasattr(m, "_nn") ? nb::borrow<nb::module_>(m.attr("_nn")) : m.def_submodule("_nn");

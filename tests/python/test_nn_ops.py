@@ -326,3 +326,11 @@ def test_pad_constant(seed, dtype, pads):
 def test_pad_modes(seed, mode, shape, pads):
     x = rand(shape)
     assert_close(TF.pad(to_ts(x, noncontig=True), pads, mode=mode), F.pad(x, pads, mode=mode))
+
+
+def test_layer_norm_large_offset_rows(seed):
+    # two-pass statistics: rows with a large mean keep their small variance
+    x = rand((8, 257), torch.float32, -1, 1) + 1000
+    assert_close(TF.layer_norm(to_ts(x), (257,)), F.layer_norm(x, (257,)), rtol=1e-3, atol=1e-3)
+    x64 = x.double()
+    assert_close(TF.layer_norm(to_ts(x64), (257,)), F.layer_norm(x64, (257,)), rtol=1e-9, atol=1e-9)
