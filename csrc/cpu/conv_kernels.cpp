@@ -5,6 +5,7 @@
 
 #include "core/dispatch_type.h"
 #include "cpu/blas.h"
+#include "cpu/gemm_split.h"
 #include "cpu/parallel.h"
 #include "ops/nn_stubs.h"
 
@@ -61,7 +62,7 @@ void conv2d_impl(const Tensor& out, const Tensor& input, const Tensor& weight, c
         if (kdim == 0) {
           std::fill(yg, yg + og * npix, T(0));
         } else {
-          blas::gemm(false, false, og, npix, kdim, T(1), w0 + gi * og * kdim, kdim, src, npix, T(0), yg, npix);
+          cpu::gemm_split(false, false, og, npix, kdim, T(1), w0 + gi * og * kdim, kdim, src, npix, T(0), yg, npix);
         }
       }
       if (b0)
@@ -72,10 +73,10 @@ void conv2d_impl(const Tensor& out, const Tensor& input, const Tensor& weight, c
         }
     }
   };
-  // Small images in parallel (each thread its own im2col buffer); big ones one at a time so that
-  // BLAS threads the GEMM.
+  // Images in parallel (each thread its own im2col buffer, single-threaded GEMMs) when there are
+  // enough of them or they are small; otherwise one at a time with the GEMM split across threads.
   const int64_t flops = o * kdim * npix;
-  if (n > 1 && flops < (1 << 22)) {
+  if (n > 1 && (flops < (1 << 22) || n >= get_num_threads())) {
     parallel_for(0, n, std::max<int64_t>(1, (1 << 20) / std::max<int64_t>(1, flops)), images);
   } else {
     images(0, n);
