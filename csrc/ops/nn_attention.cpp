@@ -34,12 +34,32 @@ Tensor sdpa_kernel(const Tensor& q, const Tensor& k, const Tensor& v, const std:
   TS_CHECK(k.sizes()[k.dim() - 2] == v.sizes()[v.dim() - 2], "[", op,
            "] key and value must have the same sequence length, got ", k.sizes()[k.dim() - 2], " and ",
            v.sizes()[v.dim() - 2]);
-  TS_CHECK_NOT_IMPLEMENTED(!enable_gqa || (q.dim() >= 3 && k.sizes()[k.dim() - 3] == q.sizes()[q.dim() - 3]), "[", op,
-                           "] enable_gqa with fewer key/value heads than query heads is not implemented yet");
-  DimVector kt_sizes(k.sizes()), kt_strides(k.strides());
-  std::swap(kt_sizes[k.dim() - 1], kt_sizes[k.dim() - 2]);
-  std::swap(kt_strides[k.dim() - 1], kt_strides[k.dim() - 2]);
-  Tensor scores = ops::matmul(q, detail::view_as(k, kt_sizes, kt_strides));  // (*, L, S), fresh and contiguous
+  Tensor key = k, val = v;
+  if (enable_gqa && q.dim() >= 3 && k.dim() >= 3) {
+    // Grouped-query attention: each key/value head serves hq / hkv query heads (repeat_interleave
+    // on dim -3, as PyTorch), built as an expanded view then materialised once.
+    const int64_t hq = q.sizes()[q.dim() - 3], hkv = k.sizes()[k.dim() - 3];
+    TS_CHECK(hkv > 0 && hq % hkv == 0 && v.sizes()[v.dim() - 3] == hkv, "[", op,
+             "] enable_gqa needs the number of query heads (", hq, ") to be a multiple of the key/value heads (", hkv,
+             ", ", v.sizes()[v.dim() - 3], ")");
+    auto repeat_heads = [&](const Tensor& t) {
+      if (hq == hkv) return t;
+      const int64_t g = hq / hkv, nd = t.dim();
+      DimVector sizes(t.sizes()), strides(t.strides());
+      sizes.insert(nd - 2, g);
+      strides.insert(nd - 2, 0);
+      Tensor c = ops::contiguous(detail::view_as(t, sizes, strides));
+      DimVector merged(t.sizes());
+      merged[nd - 3] = hq;
+      return detail::reshape_contiguous(c, merged);
+    };
+    key = repeat_heads(k);
+    val = repeat_heads(v);
+  }
+  DimVector kt_sizes(key.sizes()), kt_strides(key.strides());
+  std::swap(kt_sizes[key.dim() - 1], kt_sizes[key.dim() - 2]);
+  std::swap(kt_strides[key.dim() - 1], kt_strides[key.dim() - 2]);
+  Tensor scores = ops::matmul(q, detail::view_as(key, kt_sizes, kt_strides));  // (*, L, S), fresh and contiguous
   const double sc = scale.value_or(1.0 / std::sqrt(static_cast<double>(e)));
   Tensor mask;
   if (attn_mask) {
@@ -54,7 +74,7 @@ Tensor sdpa_kernel(const Tensor& q, const Tensor& k, const Tensor& v, const std:
   }
   if (scores.numel() > 0) attention_softmax_stub(scores.device(), scores, mask, is_causal, sc);
   if (dropout_p > 0.0) scores = ops::dropout(scores, dropout_p, true);
-  return ops::matmul(scores, v);
+  return ops::matmul(scores, val);
 }
 
 }  // namespace

@@ -334,3 +334,12 @@ def test_layer_norm_large_offset_rows(seed):
     assert_close(TF.layer_norm(to_ts(x), (257,)), F.layer_norm(x, (257,)), rtol=1e-3, atol=1e-3)
     x64 = x.double()
     assert_close(TF.layer_norm(to_ts(x64), (257,)), F.layer_norm(x64, (257,)), rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_sdpa_gqa(seed, causal):
+    q, k, v = rand((2, 6, 5, 8)), rand((2, 2, 7, 8)), rand((2, 2, 7, 4))
+    expected = F.scaled_dot_product_attention(q, k, v, is_causal=causal, enable_gqa=True)
+    got = TF.scaled_dot_product_attention(to_ts(q), to_ts(k), to_ts(v, noncontig=True), is_causal=causal,
+                                          enable_gqa=True)
+    assert_close(got, expected, **tol(torch.float32))
