@@ -7,10 +7,21 @@
 #include <cstring>
 #include <limits>
 
+// Hot row functions get an AVX2 clone next to the baseline build, chosen at load time (GCC/clang
+// function multiversioning on x86-64 Linux); elsewhere they are plain functions.
+#if defined(__x86_64__) && defined(__linux__) && (defined(__GNUC__) || defined(__clang__))
+#define TS_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define TS_SIMD_CLONES
+#endif
+
+// The helpers below are force-inlined so that a TS_SIMD_CLONES caller compiles them for its target.
+#define TS_INLINE inline __attribute__((always_inline))
+
 namespace tessera::cpu {
 
 // exp(x) for x <= 0 (softmax arguments x - max). Below -87.3 the result is 0; NaN stays NaN.
-inline float exp_nonpos(float x) {
+TS_INLINE float exp_nonpos(float x) {
   constexpr float lo = -87.33654475f;
   float xc = x >= lo ? x : lo;  // NaN -> lo (keeps the int conversion defined)
   xc = xc <= 0.f ? xc : 0.f;
@@ -34,13 +45,13 @@ inline float exp_nonpos(float x) {
   r = x == x ? r : x;
   return r;
 }
-inline double exp_nonpos(double x) {
+TS_INLINE double exp_nonpos(double x) {
   return std::exp(x);
 }
 
 // max over n contiguous values (NaN handled by the exp pass that follows: it makes the row NaN).
 template <class T>
-T row_max(const T* x, int64_t n) {
+TS_INLINE T row_max(const T* x, int64_t n) {
   constexpr int L = 8;
   T acc[L];
   for (int l = 0; l < L; ++l) acc[l] = -std::numeric_limits<T>::infinity();
@@ -55,7 +66,7 @@ T row_max(const T* x, int64_t n) {
 
 // y[i] = exp(x[i] - m) (when Store) and returns their sum, accumulated in 8 lanes.
 template <bool Store, class T>
-T exp_sub_sum(const T* x, T* y, int64_t n, T m) {
+TS_INLINE T exp_sub_sum(const T* x, T* y, int64_t n, T m) {
   constexpr int L = 8;
   T acc[L] = {};
   int64_t i = 0;

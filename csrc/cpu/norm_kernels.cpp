@@ -17,6 +17,29 @@
 namespace tessera {
 namespace {
 
+// One contiguous row: y = (log_)softmax(x); y may alias x.
+template <class A>
+inline void softmax_row(const A* x, A* y, int64_t d, bool log) {
+  const A mx = cpu::row_max(x, d);
+  if (log) {
+    const A lse = mx + std::log(cpu::exp_sub_sum<false>(x, y, d, mx));
+    for (int64_t j = 0; j < d; ++j) y[j] = x[j] - lse;
+  } else {
+    const A inv = A(1) / cpu::exp_sub_sum<true>(x, y, d, mx);
+    for (int64_t j = 0; j < d; ++j) y[j] *= inv;
+  }
+}
+// The float row, compiled for AVX2 too (picked at load time where the CPU has it).
+TS_SIMD_CLONES void softmax_row_f32(const float* x, float* y, int64_t d, bool log) {
+  softmax_row(x, y, d, log);
+}
+inline void softmax_row_any(const float* x, float* y, int64_t d, bool log) {
+  softmax_row_f32(x, y, d, log);
+}
+inline void softmax_row_any(const double* x, double* y, int64_t d, bool log) {
+  softmax_row(x, y, d, log);
+}
+
 // Rows of length d, each contiguous. float/double rows are read in place; 16-bit rows go
 // through a float buffer.
 template <class T>
@@ -36,14 +59,7 @@ void softmax_lastdim(const T* in, T* out, int64_t rows, int64_t d, bool log) {
         x = buf.data();
         y = buf.data();
       }
-      const acc_t mx = cpu::row_max(x, d);
-      if (log) {
-        const acc_t lse = mx + std::log(cpu::exp_sub_sum<false>(x, y, d, mx));
-        for (int64_t j = 0; j < d; ++j) y[j] = x[j] - lse;
-      } else {
-        const acc_t inv = acc_t(1) / cpu::exp_sub_sum<true>(x, y, d, mx);
-        for (int64_t j = 0; j < d; ++j) y[j] *= inv;
-      }
+      softmax_row_any(x, y, d, log);
       if constexpr (!direct)
         for (int64_t j = 0; j < d; ++j) out[r * d + j] = static_cast<T>(buf[j]);
     }
