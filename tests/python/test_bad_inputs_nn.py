@@ -125,6 +125,7 @@ def torch_conv(t):
     return t
 
 
+@pytest.mark.filterwarnings("ignore:Using a target size")
 @pytest.mark.parametrize("name,op,call", CASES, ids=[c[0] for c in CASES])
 def test_bad_input(name, op, call):
     with pytest.raises(Exception) as torch_exc:
