@@ -17,6 +17,7 @@ void embedding_impl(const Tensor& out, const Tensor& weight, const I* idx, int64
   for (int64_t i = 0; i < n; ++i)
     TS_CHECK_INDEX(idx[i] >= 0 && idx[i] < rows, "[embedding] index out of range in self (index ", idx[i],
                    ", num_embeddings ", rows, ")");
+  if (d == 0) return;  // nothing to copy (and the output's data may be null)
   const size_t isz = weight.itemsize();
   const char* w = static_cast<const char*>(weight.data_ptr());
   char* o = static_cast<char*>(out.data_ptr());
@@ -36,6 +37,7 @@ void embedding_impl(const Tensor& out, const Tensor& weight, const I* idx, int64
 }
 
 void embedding_cpu(const Tensor& out, const Tensor& weight, const Tensor& indices) {
+  if (indices.numel() == 0) return;
   if (indices.dtype() == DType::Int64)
     embedding_impl(out, weight, indices.data<int64_t>(), indices.numel());
   else
@@ -67,6 +69,7 @@ void dropout_cpu(const Tensor& out, const Tensor& input, double p) {
 }
 
 void one_hot_cpu(const Tensor& out, const Tensor& input) {
+  if (out.numel() == 0) return;  // data may be null: no memset
   const int64_t n = input.numel(), c = out.numel() / std::max<int64_t>(n, 1);
   int64_t* o = out.data<int64_t>();
   std::memset(o, 0, static_cast<size_t>(out.numel()) * sizeof(int64_t));
