@@ -1,4 +1,4 @@
-// CPU kernels of embedding (row gather), dropout, one_hot, fill and index-map padding.
+// CPU kernels of embedding (row gather), dropout, one_hot and index-map padding.
 #include <cstring>
 #include <vector>
 
@@ -77,16 +77,6 @@ void one_hot_cpu(const Tensor& out, const Tensor& input) {
   for (int64_t i = 0; i < n; ++i) o[i * c + p[i]] = 1;
 }
 
-void fill_cpu(const Tensor& out, double value) {
-  TS_DISPATCH_ALL_TYPES(out.dtype(), "fill_", [&] {
-    const scalar_t v = static_cast<scalar_t>(value);
-    scalar_t* o = out.data<scalar_t>();
-    const int64_t n = out.numel();
-    parallel_for(0, n, kElementwiseGrain, [&](int64_t s, int64_t e) {
-      for (int64_t i = s; i < e; ++i) o[i] = v;
-    });
-  });
-}
 
 // Source index of output position i along a dim of size n padded by lo.
 int64_t pad_source(int64_t i, int64_t n, int64_t lo, int64_t mode) {
@@ -149,7 +139,6 @@ void pad_index_cpu(const Tensor& out, const Tensor& in, IntArrayRef pads, int64_
 TS_REGISTER_STUB(embedding_stub, CPU, &embedding_cpu);
 TS_REGISTER_STUB(dropout_stub, CPU, &dropout_cpu);
 TS_REGISTER_STUB(one_hot_stub, CPU, &one_hot_cpu);
-TS_REGISTER_STUB(fill_stub, CPU, &fill_cpu);
 TS_REGISTER_STUB(pad_index_stub, CPU, &pad_index_cpu);
 
 }  // namespace tessera

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "ops/copy.h"
+#include "ops/creation.h"
 #include "ops/nn_stubs.h"
 #include "ops/type_promotion.h"
 #include "ops/view_utils.h"
@@ -13,7 +14,6 @@ namespace tessera {
 TS_DEFINE_STUB(embedding_stub, "embedding", void(const Tensor&, const Tensor&, const Tensor&));
 TS_DEFINE_STUB(dropout_stub, "dropout", void(const Tensor&, const Tensor&, double));
 TS_DEFINE_STUB(one_hot_stub, "one_hot", void(const Tensor&, const Tensor&));
-TS_DEFINE_STUB(fill_stub, "fill_", void(const Tensor&, double));
 TS_DEFINE_STUB(pad_index_stub, "pad", void(const Tensor&, const Tensor&, IntArrayRef, int64_t));
 
 namespace {
@@ -96,7 +96,7 @@ Tensor pad_kernel(const Tensor& input, IntArrayRef pad, std::string_view mode, s
   if (imode == 0) {
     Tensor out = empty_tensor(out_shape, input.dtype(), input.device());
     if (out.numel() == 0) return out;
-    fill_stub(out.device(), out, value.value_or(0.0));
+    ops::fill_(out, Scalar(value.value_or(0.0)));
     // The overlap of input and output: negative pads crop the input.
     DimVector sizes(input.sizes());
     int64_t in_off = input.storage_offset(), out_off = 0;

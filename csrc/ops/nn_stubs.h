@@ -32,8 +32,6 @@ TS_DECLARE_STUB(embedding_stub, void(const Tensor& out, const Tensor& weight, co
 TS_DECLARE_STUB(dropout_stub, void(const Tensor& out, const Tensor& input, double p));
 // out (numel, C) int64 zeros with ones at input's values (input contiguous int64, checked).
 TS_DECLARE_STUB(one_hot_stub, void(const Tensor& out, const Tensor& input));
-// Fills contiguous `out` with `value` (constant padding background).
-TS_DECLARE_STUB(fill_stub, void(const Tensor& out, double value));
 // Non-constant padding: out[i] = in[map(i)] over the last pads.size()/2 dims; mode 1 reflect,
 // 2 replicate, 3 circular. in any strides, out contiguous.
 TS_DECLARE_STUB(pad_index_stub, void(const Tensor& out, const Tensor& in, IntArrayRef pads, int64_t mode));

@@ -20,12 +20,11 @@ Tensor roll_py(const Tensor& t, nb::handle shifts, nb::handle dims) {
 // repeats: an int or an integer tensor (one count, or one per slice along dim).
 Tensor repeat_interleave_py(const Tensor& t, nb::handle repeats, std::optional<int64_t> dim,
                             std::optional<int64_t> output_size) {
-  if (PyIndex_Check(repeats.ptr()) && !PyBool_Check(repeats.ptr()))
-    return ops::repeat_interleave(t, nb::cast<int64_t>(repeats), dim, output_size);
   Tensor* r = nullptr;
-  TS_CHECK_TYPE(nb::try_cast<Tensor*>(repeats, r) && r, "[repeat_interleave] repeats must be an int or a Tensor, got ",
-                nb::type_name(repeats.type()).c_str());
-  return ops::repeat_interleave_tensor(t, *r, dim, output_size);
+  if (nb::try_cast<Tensor*>(repeats, r) && r) return ops::repeat_interleave_tensor(t, *r, dim, output_size);
+  TS_CHECK_TYPE(PyIndex_Check(repeats.ptr()) && !PyBool_Check(repeats.ptr()),
+                "[repeat_interleave] repeats must be an int or a Tensor, got ", nb::type_name(repeats.type()).c_str());
+  return ops::repeat_interleave(t, nb::cast<int64_t>(repeats), dim, output_size);
 }
 
 // torch.repeat_interleave(input, repeats=None, ...): without repeats, input holds the counts.
