@@ -4,7 +4,6 @@
 
 #include "binder.h"
 #include "casters.h"
-#include "cpu/dropout_mask.h"
 #include "ops/nn.h"
 
 namespace tessera::python {
@@ -73,7 +72,6 @@ TS_BINDER(nn, 10) {
   nn.def("scaled_dot_product_attention", &ops::scaled_dot_product_attention, "query"_a, "key"_a, "value"_a,
          "attn_mask"_a = nb::none(), "dropout_p"_a = 0.0, "is_causal"_a = false, "scale"_a = nb::none(),
          "enable_gqa"_a = false);
-  nn.def("_dropout_seed", [](uint64_t seed) { dropout_manual_seed(seed); }, "seed"_a);
 }
 
 }  // namespace tessera::python

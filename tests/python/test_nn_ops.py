@@ -201,7 +201,7 @@ def test_one_hot(seed, num_classes):
 # ---------------------------------------------------------------- dropout (statistical)
 @pytest.mark.parametrize("p", [0.1, 0.5, 0.8])
 def test_dropout_statistics(seed, p):
-    ts._C._nn._dropout_seed(seed)
+    ts.manual_seed(seed)
     x = rand((200, 100), torch.float32, 1.0, 2.0)  # no zeros in the input
     y = to_torch_np(TF.dropout(to_ts(x), p=p))
     zeros = (y == 0).float().mean().item()
@@ -217,9 +217,9 @@ def test_dropout_edges_and_determinism(seed):
     assert_close(TF.dropout(to_ts(x), p=1.0), torch.zeros_like(x))
     assert_close(TF.dropout(to_ts(x), p=0.7, training=False), x)
     assert_close(ts.dropout(to_ts(x, noncontig=True), 0.0, True), x)
-    ts._C._nn._dropout_seed(seed)
+    ts.manual_seed(seed)
     a = to_torch_np(TF.dropout(to_ts(x), p=0.5))
-    ts._C._nn._dropout_seed(seed)
+    ts.manual_seed(seed)
     b = to_torch_np(TF.dropout(to_ts(x), p=0.5))
     torch.testing.assert_close(a, b)
     y = to_torch_np(TF.dropout(to_ts(x, noncontig=True), p=0.5))
