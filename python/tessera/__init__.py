@@ -15,3 +15,4 @@ short = int16
 from ._C import *  # noqa: E402,F401,F403  (the op functions)
 
 __version__ = "0.1.0"
+from . import nn  # noqa: E402,F401
