@@ -66,25 +66,34 @@ void int_div_kernel(const TensorIterator& iter, BinaryOp op, std::atomic<bool>& 
   }
 }
 
+// Rounds an intermediate to the storage type: PyTorch computes rounding divisions of Half and
+// BFloat16 with their own operators, which round after every step; matching that keeps results
+// identical at integer boundaries.
+template <class T, class A>
+A rnd(A v) {
+  if constexpr (std::is_same_v<T, A>) return v;
+  else return static_cast<A>(static_cast<T>(v));
+}
+
 template <class T>
 void float_div_kernel(const TensorIterator& iter, BinaryOp op) {
   using acc_t = opmath_t<T>;
   switch (op) {
     case BinaryOp::DivTrunc:
-      cpu_kernel(iter, [](T x, T y) -> T { return std::trunc(acc_t(x) / acc_t(y)); });
+      cpu_kernel(iter, [](T x, T y) -> T { return std::trunc(rnd<T>(acc_t(x) / acc_t(y))); });
       return;
     case BinaryOp::DivFloor:
       // PyTorch's div_floor_floating: Python's floor division, exact near integer boundaries.
       cpu_kernel(iter, [](T x, T y) -> T {
         acc_t a = x, b = y;
         if (b == 0) return a / b;
-        acc_t mod = std::fmod(a, b);
-        acc_t div = (a - mod) / b;
-        if (mod != 0 && (b < 0) != (mod < 0)) div -= acc_t(1);
+        acc_t mod = rnd<T>(std::fmod(a, b));
+        acc_t div = rnd<T>(rnd<T>(a - mod) / b);
+        if (mod != 0 && (b < 0) != (mod < 0)) div = rnd<T>(div - acc_t(1));
         acc_t floordiv;
         if (div != 0) {
           floordiv = std::floor(div);
-          if (div - floordiv > acc_t(0.5)) floordiv += acc_t(1);
+          if (rnd<T>(div - floordiv) > acc_t(0.5)) floordiv = rnd<T>(floordiv + acc_t(1));
         } else {
           floordiv = std::copysign(acc_t(0), a / b);
         }

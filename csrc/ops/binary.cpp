@@ -3,6 +3,7 @@
 
 #include "dispatch/boxing.h"
 #include "ops/binary_stubs.h"
+#include "ops/compare.h"
 #include "ops/elementwise_util.h"
 
 namespace tessera {
@@ -119,6 +120,14 @@ DType binary_dtype(BinaryOp op, const char* name, const Tensor& a, const Tensor&
 }
 
 Tensor binary_impl(BinaryOp op, const char* name, const Tensor& a, const Tensor& b, const Tensor* inplace) {
+  if (op == BinaryOp::Pow && a.defined() && b.defined() && a.dtype() == DType::Bool &&
+      b.impl()->is_wrapped_number() && b.dtype() == DType::Bool) {
+    // PyTorch's pow(Tensor, Scalar) answers x**True = x and x**False = True without a kernel.
+    Tensor r = ops::logical_or(a, wrapped_scalar(Scalar(!*b.data<bool>())));
+    if (!inplace) return r;
+    ops::copy_(*inplace, r);
+    return *inplace;
+  }
   DType dt = binary_dtype(op, name, a, b);
   return run_elementwise(name, {{a, dt}, {b, dt}}, dt, inplace,
                          [&](const TensorIterator& it) { binary_stub(it.device(), it, op); });

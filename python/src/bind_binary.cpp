@@ -13,15 +13,25 @@ namespace {
 using Fn2 = Tensor (*)(const Tensor&, const Tensor&);
 
 // name(input, <arg>), Tensor.name(<arg>), Tensor.name_(<arg>) for a plain binary op.
+// `number_input`: Python numbers are accepted (torch.add(2, t), t.add(2)); torch.atan2 and
+// minimum/maximum take tensors only.
 void bind_plain(nb::module_& m, TensorClass& cls, const char* name, const char* arg, Fn2 fn, Fn2 fn_,
-                bool function = true) {
-  if (function)
+                bool number_input = true) {
+  if (number_input)
     m.def(name, [fn](const TensorLike& a, const TensorLike& b) { return fn(a.t, b.t); }, nb::arg("input"),
           nb::arg(arg));
-  cls.def(name, [fn](const Tensor& a, const TensorLike& b) { return fn(a, b.t); }, nb::arg(arg));
-  if (fn_) {
-    std::string in = std::string(name) + "_";
-    cls.def(keep_name(in), [fn_](const Tensor& a, const TensorLike& b) { return fn_(a, b.t); }, nb::arg(arg));
+  else
+    m.def(name, [fn](const Tensor& a, const Tensor& b) { return fn(a, b); }, nb::arg("input"), nb::arg(arg));
+  if (number_input) {
+    cls.def(name, [fn](const Tensor& a, const TensorLike& b) { return fn(a, b.t); }, nb::arg(arg));
+    if (fn_)
+      cls.def(keep_name(std::string(name) + "_"), [fn_](const Tensor& a, const TensorLike& b) { return fn_(a, b.t); },
+              nb::arg(arg));
+  } else {
+    cls.def(name, [fn](const Tensor& a, const Tensor& b) { return fn(a, b); }, nb::arg(arg));
+    if (fn_)
+      cls.def(keep_name(std::string(name) + "_"), [fn_](const Tensor& a, const Tensor& b) { return fn_(a, b); },
+              nb::arg(arg));
   }
 }
 
@@ -70,12 +80,15 @@ TS_BINDER(binary, 10) {
   bind_plain(m, cls, "true_divide", "other", &ops::true_divide, &ops::true_divide_);
   bind_plain(m, cls, "floor_divide", "other", &ops::floor_divide, &ops::floor_divide_);
   bind_plain(m, cls, "remainder", "other", &ops::remainder, &ops::remainder_);
-  bind_plain(m, cls, "fmod", "other", &ops::fmod, &ops::fmod_);
+  // torch.fmod(number, t) is refused but t.fmod(number) is fine
+  m.def("fmod", [](const Tensor& a, const TensorLike& b) { return ops::fmod(a, b.t); }, "input"_a, "other"_a);
+  cls.def("fmod", [](const Tensor& a, const TensorLike& b) { return ops::fmod(a, b.t); }, "other"_a)
+      .def("fmod_", [](const Tensor& a, const TensorLike& b) { return ops::fmod_(a, b.t); }, "other"_a);
   bind_plain(m, cls, "pow", "exponent", &ops::pow, &ops::pow_);
-  bind_plain(m, cls, "atan2", "other", &ops::atan2, &ops::atan2_);
-  bind_plain(m, cls, "arctan2", "other", &ops::atan2, &ops::atan2_);
-  bind_plain(m, cls, "minimum", "other", &ops::minimum, nullptr);
-  bind_plain(m, cls, "maximum", "other", &ops::maximum, nullptr);
+  bind_plain(m, cls, "atan2", "other", &ops::atan2, &ops::atan2_, false);
+  bind_plain(m, cls, "arctan2", "other", &ops::atan2, &ops::atan2_, false);
+  bind_plain(m, cls, "minimum", "other", &ops::minimum, nullptr, false);
+  bind_plain(m, cls, "maximum", "other", &ops::maximum, nullptr, false);
   bind_plain(m, cls, "bitwise_and", "other", &ops::bitwise_and, &ops::bitwise_and_);
   bind_plain(m, cls, "bitwise_or", "other", &ops::bitwise_or, &ops::bitwise_or_);
   bind_plain(m, cls, "bitwise_xor", "other", &ops::bitwise_xor, &ops::bitwise_xor_);
