@@ -18,6 +18,8 @@ Tensor act_impl(const char* name, ActOp op, const Tensor& self, double p0, doubl
     TS_CHECK(dt != DType::Bool, "[", name, "] Boolean inputs not supported for relu");
   } else if (op == ActOp::Hardtanh) {
     TS_CHECK(dt != DType::Bool, "[", name, "] Bool inputs not supported for hardtanh");
+    TS_CHECK(dt != DType::UInt8 || (static_cast<int64_t>(p0) >= 0 && static_cast<int64_t>(p1) >= 0), "[", name,
+             "] cannot do hardtanh on an unsigned type with negative limits");
   } else {
     TS_CHECK_NOT_IMPLEMENTED(is_floating(dt), "[", name, "] not implemented for '", torch_dtype_name(dt), "'");
   }
