@@ -1,6 +1,8 @@
 // Front-ends of the binary arithmetic ops: promotion, checks, output, then the device stub.
 #include "ops/binary.h"
 
+#include <string>
+
 #include "dispatch/boxing.h"
 #include "ops/binary_stubs.h"
 #include "ops/compare.h"
@@ -154,7 +156,8 @@ Tensor binary_kernel(const Tensor& a, const Tensor& b) {
 }
 template <BinaryOp Op>
 Tensor binary_inplace_kernel(const Tensor& a, const Tensor& b) {
-  return binary_impl(Op, binary_op_name(Op), a, b, &a);
+  static const std::string name = std::string(binary_op_name(Op)) + "_";
+  return binary_impl(Op, name.c_str(), a, b, &a);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // Front-ends of comparisons and logical ops: inputs in their common dtype, bool output.
 #include "ops/compare.h"
 
+#include <string>
+
 #include "dispatch/boxing.h"
 #include "ops/binary.h"
 #include "ops/compare_stubs.h"
@@ -19,8 +21,7 @@ const char* compare_name(CompareOp op) {
   return names[static_cast<int>(op)];
 }
 
-Tensor compare_impl(CompareOp op, const Tensor& a, const Tensor& b, const Tensor* inplace) {
-  const char* name = compare_name(op);
+Tensor compare_impl(CompareOp op, const char* name, const Tensor& a, const Tensor& b, const Tensor* inplace) {
   TS_CHECK(a.defined() && b.defined(), "[", name, "] expected defined tensors");
   DType dt = result_type(a, b);
   return run_elementwise(name, {{a, dt}, {b, dt}}, DType::Bool, inplace,
@@ -29,11 +30,12 @@ Tensor compare_impl(CompareOp op, const Tensor& a, const Tensor& b, const Tensor
 
 template <CompareOp Op>
 Tensor compare_kernel(const Tensor& a, const Tensor& b) {
-  return compare_impl(Op, a, b, nullptr);
+  return compare_impl(Op, compare_name(Op), a, b, nullptr);
 }
 template <CompareOp Op>
 Tensor compare_inplace_kernel(const Tensor& a, const Tensor& b) {
-  return compare_impl(Op, a, b, &a);
+  static const std::string name = std::string(compare_name(Op)) + "_";
+  return compare_impl(Op, name.c_str(), a, b, &a);
 }
 
 template <CompareOp Op>
@@ -64,6 +66,7 @@ bool allclose_kernel(const Tensor& a, const Tensor& b, double rtol, double atol,
            torch_dtype_name(a.dtype()));
   TS_CHECK(rtol >= 0, "[allclose] rtol must be greater than or equal to zero, but got ", rtol);
   TS_CHECK(atol >= 0, "[allclose] atol must be greater than or equal to zero, but got ", atol);
+  broadcast_shapes(a.sizes(), b.sizes(), "allclose");  // raises on mismatch
   // |a - b| <= atol + rtol * |b|, computed in a floating dtype; equal values (infinities) are close.
   DType ft = is_floating(a.dtype()) ? a.dtype() : DType::Float64;
   if (ft == DType::Float16 || ft == DType::BFloat16) ft = DType::Float32;

@@ -2,6 +2,8 @@
 // and bool inputs in float32; the rest keep the input dtype.
 #include "ops/unary.h"
 
+#include <string>
+
 #include "dispatch/boxing.h"
 #include "ops/elementwise_util.h"
 #include "ops/unary_stubs.h"
@@ -58,7 +60,8 @@ Tensor unary_kernel(const Tensor& self) {
 }
 template <UnaryOp Op>
 Tensor unary_inplace_kernel(const Tensor& self) {
-  return unary_impl(Op, unary_name(Op), self, 0, &self);
+  static const std::string name = std::string(unary_name(Op)) + "_";
+  return unary_impl(Op, name.c_str(), self, 0, &self);
 }
 
 Tensor round_kernel(const Tensor& self, int64_t decimals) {
