@@ -1,9 +1,12 @@
 // CPU kernels of the pointwise activations. Half/BFloat16 compute in float.
+// FP exceptions are never inspected: lets the compiler if-convert and vectorise selects.
+#pragma GCC optimize("no-trapping-math", "no-math-errno")
 #include <cmath>
 #include <type_traits>
 
 #include "core/dispatch_type.h"
 #include "cpu/loops.h"
+#include "cpu/vec_math.h"
 #include "ops/activation_stubs.h"
 
 namespace tessera {
@@ -25,16 +28,16 @@ void float_activation(const TensorIterator& iter, ActOp op, double p0, double p1
     case ActOp::Gelu:
       return cpu_kernel(iter, [](T in) -> T {
         const A x = in;
-        return A(0.5) * x * (A(1) + std::erf(x * A(M_SQRT1_2)));
+        return A(0.5) * x * (A(1) + cpu::vm::erf_fast(x * A(M_SQRT1_2)));
       });
     case ActOp::GeluTanh:
       return cpu_kernel(iter, [](T in) -> T {
         const A x = in;
         const A k = A(M_SQRT2 * M_2_SQRTPI * 0.5);
-        return A(0.5) * x * (A(1) + std::tanh(k * (x + A(0.044715) * x * x * x)));
+        return A(0.5) * x * (A(1) + cpu::vm::tanh(k * (x + A(0.044715) * x * x * x)));
       });
     case ActOp::Silu:
-      return cpu_kernel(iter, [](T in) -> T { const A x = in; return x / (A(1) + std::exp(-x)); });
+      return cpu_kernel(iter, [](T in) -> T { const A x = in; return x / (A(1) + cpu::vm::exp(-x)); });
     case ActOp::Softplus: {
       const A beta = static_cast<A>(p0), threshold = static_cast<A>(p1);
       return cpu_kernel(iter, [beta, threshold](T in) -> T {

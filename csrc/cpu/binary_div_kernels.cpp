@@ -1,5 +1,7 @@
 // CPU kernels of rounding division, remainder and fmod. Integer division by zero raises
 // (PyTorch: RuntimeError "ZeroDivisionError") instead of trapping; INT_MIN / -1 wraps.
+// FP exceptions are never inspected: lets the compiler if-convert and vectorise selects.
+#pragma GCC optimize("no-trapping-math", "no-math-errno")
 #include <atomic>
 #include <cmath>
 #include <type_traits>
@@ -7,6 +9,7 @@
 #include "core/dispatch_type.h"
 #include "cpu/binary_impl.h"
 #include "cpu/loops.h"
+#include "cpu/vec_math.h"
 
 namespace tessera::cpu {
 namespace {
@@ -80,19 +83,19 @@ void float_div_kernel(const TensorIterator& iter, BinaryOp op) {
   using acc_t = opmath_t<T>;
   switch (op) {
     case BinaryOp::DivTrunc:
-      cpu_kernel(iter, [](T x, T y) -> T { return std::trunc(rnd<T>(acc_t(x) / acc_t(y))); });
+      cpu_kernel(iter, [](T x, T y) -> T { return vm::trunc(rnd<T>(acc_t(x) / acc_t(y))); });
       return;
     case BinaryOp::DivFloor:
       // PyTorch's div_floor_floating: Python's floor division, exact near integer boundaries.
       cpu_kernel(iter, [](T x, T y) -> T {
         acc_t a = x, b = y;
         if (b == 0) return a / b;
-        acc_t mod = rnd<T>(std::fmod(a, b));
+        acc_t mod = rnd<T>(vm::fmod(a, b));
         acc_t div = rnd<T>(rnd<T>(a - mod) / b);
         if (mod != 0 && (b < 0) != (mod < 0)) div = rnd<T>(div - acc_t(1));
         acc_t floordiv;
         if (div != 0) {
-          floordiv = std::floor(div);
+          floordiv = vm::floor(div);
           if (rnd<T>(div - floordiv) > acc_t(0.5)) floordiv = rnd<T>(floordiv + acc_t(1));
         } else {
           floordiv = std::copysign(acc_t(0), a / b);
@@ -103,13 +106,13 @@ void float_div_kernel(const TensorIterator& iter, BinaryOp op) {
     case BinaryOp::Remainder:
       cpu_kernel(iter, [](T x, T y) -> T {
         acc_t a = x, b = y;
-        acc_t mod = std::fmod(a, b);
+        acc_t mod = vm::fmod(a, b);
         if (mod != 0 && (b < 0) != (mod < 0)) mod += b;
         return mod;
       });
       return;
     case BinaryOp::Fmod:
-      cpu_kernel(iter, [](T x, T y) -> T { return std::fmod(acc_t(x), acc_t(y)); });
+      cpu_kernel(iter, [](T x, T y) -> T { return vm::fmod(acc_t(x), acc_t(y)); });
       return;
     default:
       return;

@@ -1,5 +1,7 @@
 // CPU kernels of neg/abs/sign/rounding/bitwise_not (all dtypes), erfinv and nan_to_num; the
 // registration of the unary stubs.
+// FP exceptions are never inspected: lets the compiler if-convert and vectorise selects.
+#pragma GCC optimize("no-trapping-math", "no-math-errno")
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -7,6 +9,7 @@
 #include "core/dispatch_type.h"
 #include "cpu/loops.h"
 #include "cpu/unary_impl.h"
+#include "cpu/vec_math.h"
 
 namespace tessera {
 namespace cpu {
@@ -48,16 +51,16 @@ void float_misc(const TensorIterator& iter, UnaryOp op, int64_t decimals) {
     case UnaryOp::Abs: return cpu_kernel(iter, [](T x) -> T { return std::abs(A(x)); });
     case UnaryOp::Sign:
       return cpu_kernel(iter, [](T x) -> T { return A((A(0) < A(x)) - (A(x) < A(0))); });
-    case UnaryOp::Floor: return cpu_kernel(iter, [](T x) -> T { return std::floor(A(x)); });
-    case UnaryOp::Ceil: return cpu_kernel(iter, [](T x) -> T { return std::ceil(A(x)); });
-    case UnaryOp::Trunc: return cpu_kernel(iter, [](T x) -> T { return std::trunc(A(x)); });
+    case UnaryOp::Floor: return cpu_kernel(iter, [](T x) -> T { return vm::floor(A(x)); });
+    case UnaryOp::Ceil: return cpu_kernel(iter, [](T x) -> T { return vm::ceil(A(x)); });
+    case UnaryOp::Trunc: return cpu_kernel(iter, [](T x) -> T { return vm::trunc(A(x)); });
     case UnaryOp::Round: {
-      if (decimals == 0) return cpu_kernel(iter, [](T x) -> T { return std::nearbyint(A(x)); });
+      if (decimals == 0) return cpu_kernel(iter, [](T x) -> T { return vm::round_even(A(x)); });
       // As PyTorch: scale by 10^|decimals| in opmath, round half to even, scale back.
       const bool neg = decimals < 0;
       const A ten_pow = static_cast<A>(std::pow(A(10), static_cast<A>(neg ? -decimals : decimals)));
-      if (neg) return cpu_kernel(iter, [ten_pow](T x) -> T { return std::nearbyint(A(x) / ten_pow) * ten_pow; });
-      return cpu_kernel(iter, [ten_pow](T x) -> T { return std::nearbyint(A(x) * ten_pow) / ten_pow; });
+      if (neg) return cpu_kernel(iter, [ten_pow](T x) -> T { return vm::round_even(A(x) / ten_pow) * ten_pow; });
+      return cpu_kernel(iter, [ten_pow](T x) -> T { return vm::round_even(A(x) * ten_pow) / ten_pow; });
     }
     case UnaryOp::Erfinv: return cpu_kernel(iter, [](T x) -> T { return erfinv_impl<A>(A(x)); });
     default:
