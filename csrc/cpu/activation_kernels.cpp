@@ -17,7 +17,10 @@ void float_activation(const TensorIterator& iter, ActOp op, double p0, double p1
   using A = opmath_t<T>;
   switch (op) {
     case ActOp::Relu:  // NaN propagates, as clamp_min(x, 0)
-      return cpu_kernel(iter, [](T in) -> T { const A x = in; return x != x ? x : (x > A(0) ? x : A(0)); });
+      return cpu_kernel(iter, [](T in) -> T {
+        const A x = in;
+        return x != x ? x : (x > A(0) ? x : A(0));
+      });
     case ActOp::Hardtanh: {
       const A lo = static_cast<A>(p0), hi = static_cast<A>(p1);
       return cpu_kernel(iter, [lo, hi](T in) -> T {
@@ -37,7 +40,10 @@ void float_activation(const TensorIterator& iter, ActOp op, double p0, double p1
         return A(0.5) * x * (A(1) + cpu::vm::tanh(k * (x + A(0.044715) * x * x * x)));
       });
     case ActOp::Silu:
-      return cpu_kernel(iter, [](T in) -> T { const A x = in; return x / (A(1) + cpu::vm::exp(-x)); });
+      return cpu_kernel(iter, [](T in) -> T {
+        const A x = in;
+        return x / (A(1) + cpu::vm::exp(-x));
+      });
     case ActOp::Softplus: {
       const A beta = static_cast<A>(p0), threshold = static_cast<A>(p1);
       return cpu_kernel(iter, [beta, threshold](T in) -> T {
@@ -47,11 +53,17 @@ void float_activation(const TensorIterator& iter, ActOp op, double p0, double p1
     }
     case ActOp::LeakyRelu: {
       const A slope = static_cast<A>(p0);
-      return cpu_kernel(iter, [slope](T in) -> T { const A x = in; return x > A(0) ? x : x * slope; });
+      return cpu_kernel(iter, [slope](T in) -> T {
+        const A x = in;
+        return x > A(0) ? x : x * slope;
+      });
     }
     case ActOp::Elu: {
       const A alpha = static_cast<A>(p0);
-      return cpu_kernel(iter, [alpha](T in) -> T { const A x = in; return x > A(0) ? x : alpha * std::expm1(x); });
+      return cpu_kernel(iter, [alpha](T in) -> T {
+        const A x = in;
+        return x > A(0) ? x : alpha * std::expm1(x);
+      });
     }
   }
 }
@@ -71,12 +83,18 @@ void activation_cpu(const TensorIterator& iter, ActOp op, double p0, double p1) 
     return;
   }
   switch (dt) {
-    case DType::UInt8: return int_activation<uint8_t>(iter, op, p0, p1);
-    case DType::Int8: return int_activation<int8_t>(iter, op, p0, p1);
-    case DType::Int16: return int_activation<int16_t>(iter, op, p0, p1);
-    case DType::Int32: return int_activation<int32_t>(iter, op, p0, p1);
-    case DType::Int64: return int_activation<int64_t>(iter, op, p0, p1);
-    default: TS_FAIL(NotImplemented, "[activation] not implemented for dtype ", dtype_name(dt));
+    case DType::UInt8:
+      return int_activation<uint8_t>(iter, op, p0, p1);
+    case DType::Int8:
+      return int_activation<int8_t>(iter, op, p0, p1);
+    case DType::Int16:
+      return int_activation<int16_t>(iter, op, p0, p1);
+    case DType::Int32:
+      return int_activation<int32_t>(iter, op, p0, p1);
+    case DType::Int64:
+      return int_activation<int64_t>(iter, op, p0, p1);
+    default:
+      TS_FAIL(NotImplemented, "[activation] not implemented for dtype ", dtype_name(dt));
   }
 }
 

@@ -74,8 +74,10 @@ void int_div_kernel(const TensorIterator& iter, BinaryOp op, std::atomic<bool>& 
 // identical at integer boundaries.
 template <class T, class A>
 A rnd(A v) {
-  if constexpr (std::is_same_v<T, A>) return v;
-  else return static_cast<A>(static_cast<T>(v));
+  if constexpr (std::is_same_v<T, A>)
+    return v;
+  else
+    return static_cast<A>(static_cast<T>(v));
 }
 
 template <class T>
@@ -129,11 +131,21 @@ void binary_intdiv_kernel(const TensorIterator& iter, BinaryOp op) {
   }
   std::atomic<bool> zero{false};
   switch (dt) {
-    case DType::UInt8: int_div_kernel<uint8_t>(iter, op, zero); break;
-    case DType::Int8: int_div_kernel<int8_t>(iter, op, zero); break;
-    case DType::Int16: int_div_kernel<int16_t>(iter, op, zero); break;
-    case DType::Int32: int_div_kernel<int32_t>(iter, op, zero); break;
-    case DType::Int64: int_div_kernel<int64_t>(iter, op, zero); break;
+    case DType::UInt8:
+      int_div_kernel<uint8_t>(iter, op, zero);
+      break;
+    case DType::Int8:
+      int_div_kernel<int8_t>(iter, op, zero);
+      break;
+    case DType::Int16:
+      int_div_kernel<int16_t>(iter, op, zero);
+      break;
+    case DType::Int32:
+      int_div_kernel<int32_t>(iter, op, zero);
+      break;
+    case DType::Int64:
+      int_div_kernel<int64_t>(iter, op, zero);
+      break;
     default:
       TS_FAIL(NotImplemented, "[", binary_op_name(op), "] not implemented for dtype ", dtype_name(dt));
   }

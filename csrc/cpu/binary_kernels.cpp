@@ -16,15 +16,19 @@ void add_cpu(const TensorIterator& iter, const Scalar& alpha) {
     using acc_t = opmath_t<scalar_t>;
     const acc_t a = alpha.to<acc_t>();
     if (a == acc_t(1)) {
-      cpu_kernel(iter, [](scalar_t x, scalar_t y) -> scalar_t { return static_cast<acc_t>(x) + static_cast<acc_t>(y); });
+      cpu_kernel(iter,
+                 [](scalar_t x, scalar_t y) -> scalar_t { return static_cast<acc_t>(x) + static_cast<acc_t>(y); });
     } else if constexpr (!std::is_same_v<scalar_t, bool> && std::is_signed_v<acc_t>) {
       if (a == acc_t(-1)) {
-        cpu_kernel(iter, [](scalar_t x, scalar_t y) -> scalar_t { return static_cast<acc_t>(x) - static_cast<acc_t>(y); });
+        cpu_kernel(iter,
+                   [](scalar_t x, scalar_t y) -> scalar_t { return static_cast<acc_t>(x) - static_cast<acc_t>(y); });
         return;
       }
-      cpu_kernel(iter, [a](scalar_t x, scalar_t y) -> scalar_t { return static_cast<acc_t>(x) + a * static_cast<acc_t>(y); });
+      cpu_kernel(iter,
+                 [a](scalar_t x, scalar_t y) -> scalar_t { return static_cast<acc_t>(x) + a * static_cast<acc_t>(y); });
     } else {
-      cpu_kernel(iter, [a](scalar_t x, scalar_t y) -> scalar_t { return static_cast<acc_t>(x) + a * static_cast<acc_t>(y); });
+      cpu_kernel(iter,
+                 [a](scalar_t x, scalar_t y) -> scalar_t { return static_cast<acc_t>(x) + a * static_cast<acc_t>(y); });
     }
   });
 }
@@ -65,8 +69,16 @@ void pow_floating(const TensorIterator& iter) {
   double e;
   if (scalar_exponent<scalar_t>(iter, e)) {
     // Common exponents get exact cheap forms that vectorise.
-    if (e == 2.0) return cpu_kernel(iter, [](scalar_t x, scalar_t) -> scalar_t { acc_t v = x; return v * v; });
-    if (e == 3.0) return cpu_kernel(iter, [](scalar_t x, scalar_t) -> scalar_t { acc_t v = x; return v * v * v; });
+    if (e == 2.0)
+      return cpu_kernel(iter, [](scalar_t x, scalar_t) -> scalar_t {
+        acc_t v = x;
+        return v * v;
+      });
+    if (e == 3.0)
+      return cpu_kernel(iter, [](scalar_t x, scalar_t) -> scalar_t {
+        acc_t v = x;
+        return v * v * v;
+      });
     if (e == 1.0) return cpu_kernel(iter, [](scalar_t x, scalar_t) -> scalar_t { return x; });
     if (e == 0.5) return cpu_kernel(iter, [](scalar_t x, scalar_t) -> scalar_t { return std::sqrt(acc_t(x)); });
     if (e == -1.0) return cpu_kernel(iter, [](scalar_t x, scalar_t) -> scalar_t { return acc_t(1) / acc_t(x); });
@@ -102,7 +114,8 @@ void binary_arith_kernel(const TensorIterator& iter, BinaryOp op) {
     case BinaryOp::Div:
       return TS_DISPATCH_FLOATING_TYPES(dt, "div", [&] {
         using acc_t = opmath_t<scalar_t>;
-        cpu_kernel(iter, [](scalar_t x, scalar_t y) -> scalar_t { return static_cast<acc_t>(x) / static_cast<acc_t>(y); });
+        cpu_kernel(iter,
+                   [](scalar_t x, scalar_t y) -> scalar_t { return static_cast<acc_t>(x) / static_cast<acc_t>(y); });
       });
     case BinaryOp::Atan2:
       return TS_DISPATCH_FLOATING_TYPES(dt, "atan2", [&] {
@@ -130,8 +143,10 @@ void binary_arith_kernel(const TensorIterator& iter, BinaryOp op) {
             });
           }
         } else {
-          if (is_min) cpu_kernel(iter, [](scalar_t x, scalar_t y) -> scalar_t { return x < y ? x : y; });
-          else cpu_kernel(iter, [](scalar_t x, scalar_t y) -> scalar_t { return x > y ? x : y; });
+          if (is_min)
+            cpu_kernel(iter, [](scalar_t x, scalar_t y) -> scalar_t { return x < y ? x : y; });
+          else
+            cpu_kernel(iter, [](scalar_t x, scalar_t y) -> scalar_t { return x > y ? x : y; });
         }
       });
     }

@@ -36,11 +36,16 @@ void binary_bitwise_kernel(const TensorIterator& iter, BinaryOp op) {
   if (op == BinaryOp::LShift || op == BinaryOp::RShift) {
     const bool left = op == BinaryOp::LShift;
     switch (dt) {
-      case DType::UInt8: return shift_kernel<uint8_t>(iter, left);
-      case DType::Int8: return shift_kernel<int8_t>(iter, left);
-      case DType::Int16: return shift_kernel<int16_t>(iter, left);
-      case DType::Int32: return shift_kernel<int32_t>(iter, left);
-      case DType::Int64: return shift_kernel<int64_t>(iter, left);
+      case DType::UInt8:
+        return shift_kernel<uint8_t>(iter, left);
+      case DType::Int8:
+        return shift_kernel<int8_t>(iter, left);
+      case DType::Int16:
+        return shift_kernel<int16_t>(iter, left);
+      case DType::Int32:
+        return shift_kernel<int32_t>(iter, left);
+      case DType::Int64:
+        return shift_kernel<int64_t>(iter, left);
       default:
         TS_FAIL(NotImplemented, "[", binary_op_name(op), "] not implemented for dtype ", dtype_name(dt));
     }

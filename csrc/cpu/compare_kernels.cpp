@@ -16,30 +16,43 @@ template <class T>
 void compare_typed(const TensorIterator& iter, CompareOp op) {
   using acc_t = opmath_t<T>;
   switch (op) {
-    case CompareOp::Eq: return cpu_kernel(iter, [](T a, T b) -> bool { return acc_t(a) == acc_t(b); });
-    case CompareOp::Ne: return cpu_kernel(iter, [](T a, T b) -> bool { return acc_t(a) != acc_t(b); });
-    case CompareOp::Lt: return cpu_kernel(iter, [](T a, T b) -> bool { return acc_t(a) < acc_t(b); });
-    case CompareOp::Le: return cpu_kernel(iter, [](T a, T b) -> bool { return acc_t(a) <= acc_t(b); });
-    case CompareOp::Gt: return cpu_kernel(iter, [](T a, T b) -> bool { return acc_t(a) > acc_t(b); });
-    case CompareOp::Ge: return cpu_kernel(iter, [](T a, T b) -> bool { return acc_t(a) >= acc_t(b); });
+    case CompareOp::Eq:
+      return cpu_kernel(iter, [](T a, T b) -> bool { return acc_t(a) == acc_t(b); });
+    case CompareOp::Ne:
+      return cpu_kernel(iter, [](T a, T b) -> bool { return acc_t(a) != acc_t(b); });
+    case CompareOp::Lt:
+      return cpu_kernel(iter, [](T a, T b) -> bool { return acc_t(a) < acc_t(b); });
+    case CompareOp::Le:
+      return cpu_kernel(iter, [](T a, T b) -> bool { return acc_t(a) <= acc_t(b); });
+    case CompareOp::Gt:
+      return cpu_kernel(iter, [](T a, T b) -> bool { return acc_t(a) > acc_t(b); });
+    case CompareOp::Ge:
+      return cpu_kernel(iter, [](T a, T b) -> bool { return acc_t(a) >= acc_t(b); });
     case CompareOp::LogicalAnd:
       return cpu_kernel(iter, [](T a, T b) -> bool { return acc_t(a) != acc_t(0) && acc_t(b) != acc_t(0); });
     case CompareOp::LogicalOr:
       return cpu_kernel(iter, [](T a, T b) -> bool { return acc_t(a) != acc_t(0) || acc_t(b) != acc_t(0); });
     case CompareOp::LogicalXor:
       return cpu_kernel(iter, [](T a, T b) -> bool { return (acc_t(a) != acc_t(0)) != (acc_t(b) != acc_t(0)); });
-    case CompareOp::LogicalNot: return cpu_kernel(iter, [](T a) -> bool { return acc_t(a) == acc_t(0); });
+    case CompareOp::LogicalNot:
+      return cpu_kernel(iter, [](T a) -> bool { return acc_t(a) == acc_t(0); });
     case CompareOp::IsNan:
-      if constexpr (std::is_floating_point_v<acc_t>) return cpu_kernel(iter, [](T a) -> bool { return acc_t(a) != acc_t(a); });
-      else return cpu_kernel(iter, [](T) -> bool { return false; });
+      if constexpr (std::is_floating_point_v<acc_t>)
+        return cpu_kernel(iter, [](T a) -> bool { return acc_t(a) != acc_t(a); });
+      else
+        return cpu_kernel(iter, [](T) -> bool { return false; });
     case CompareOp::IsInf:
       if constexpr (std::is_floating_point_v<acc_t>)
-        return cpu_kernel(iter, [](T a) -> bool { return std::abs(acc_t(a)) == std::numeric_limits<acc_t>::infinity(); });
-      else return cpu_kernel(iter, [](T) -> bool { return false; });
+        return cpu_kernel(iter,
+                          [](T a) -> bool { return std::abs(acc_t(a)) == std::numeric_limits<acc_t>::infinity(); });
+      else
+        return cpu_kernel(iter, [](T) -> bool { return false; });
     case CompareOp::IsFinite:
       if constexpr (std::is_floating_point_v<acc_t>)
-        return cpu_kernel(iter, [](T a) -> bool { return std::abs(acc_t(a)) < std::numeric_limits<acc_t>::infinity(); });
-      else return cpu_kernel(iter, [](T) -> bool { return true; });
+        return cpu_kernel(iter,
+                          [](T a) -> bool { return std::abs(acc_t(a)) < std::numeric_limits<acc_t>::infinity(); });
+      else
+        return cpu_kernel(iter, [](T) -> bool { return true; });
   }
 }
 

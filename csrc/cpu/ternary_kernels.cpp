@@ -119,9 +119,8 @@ void addcmul_typed(const TensorIterator& iter, const Scalar& value) {
     cpu_kernel(iter, [v](bool s, bool a, bool b) -> bool { return s || (v && a && b); });
   } else {
     const Acc v = value.to<Acc>();
-    cpu_kernel(iter, [v](T s, T a, T b) -> T {
-      return static_cast<Acc>(s) + v * static_cast<Acc>(a) * static_cast<Acc>(b);
-    });
+    cpu_kernel(iter,
+               [v](T s, T a, T b) -> T { return static_cast<Acc>(s) + v * static_cast<Acc>(a) * static_cast<Acc>(b); });
   }
 }
 

@@ -15,11 +15,11 @@ namespace {
 template <class T>
 void transcendental(const TensorIterator& iter, UnaryOp op) {
   using A = opmath_t<T>;
-#define TS_UNARY_CASE(Op, expr)                                      \
-  case UnaryOp::Op:                                                  \
-    return cpu_kernel(iter, [](T in) -> T {                          \
-      const A x = static_cast<A>(in);                                \
-      return static_cast<T>(expr);                                   \
+#define TS_UNARY_CASE(Op, expr)             \
+  case UnaryOp::Op:                         \
+    return cpu_kernel(iter, [](T in) -> T { \
+      const A x = static_cast<A>(in);       \
+      return static_cast<T>(expr);          \
     });
   switch (op) {
     TS_UNARY_CASE(Reciprocal, A(1) / x)

@@ -4,7 +4,7 @@
 #include "ops/unary_stubs.h"
 
 namespace tessera::cpu {
-void unary_transcendental_kernel(const TensorIterator& iter, UnaryOp op);    // unary_float_kernels.cpp
+void unary_transcendental_kernel(const TensorIterator& iter, UnaryOp op);           // unary_float_kernels.cpp
 void unary_float_misc_kernel(const TensorIterator& iter, UnaryOp op, int64_t arg);  // unary_misc_kernels.cpp
-void unary_integral_kernel(const TensorIterator& iter, UnaryOp op);  // unary_misc_kernels.cpp
+void unary_integral_kernel(const TensorIterator& iter, UnaryOp op);                 // unary_misc_kernels.cpp
 }  // namespace tessera::cpu

@@ -47,13 +47,18 @@ template <class T>
 void float_misc(const TensorIterator& iter, UnaryOp op, int64_t decimals) {
   using A = opmath_t<T>;
   switch (op) {
-    case UnaryOp::Neg: return cpu_kernel(iter, [](T x) -> T { return -A(x); });
-    case UnaryOp::Abs: return cpu_kernel(iter, [](T x) -> T { return std::abs(A(x)); });
+    case UnaryOp::Neg:
+      return cpu_kernel(iter, [](T x) -> T { return -A(x); });
+    case UnaryOp::Abs:
+      return cpu_kernel(iter, [](T x) -> T { return std::abs(A(x)); });
     case UnaryOp::Sign:
       return cpu_kernel(iter, [](T x) -> T { return A((A(0) < A(x)) - (A(x) < A(0))); });
-    case UnaryOp::Floor: return cpu_kernel(iter, [](T x) -> T { return vm::floor(A(x)); });
-    case UnaryOp::Ceil: return cpu_kernel(iter, [](T x) -> T { return vm::ceil(A(x)); });
-    case UnaryOp::Trunc: return cpu_kernel(iter, [](T x) -> T { return vm::trunc(A(x)); });
+    case UnaryOp::Floor:
+      return cpu_kernel(iter, [](T x) -> T { return vm::floor(A(x)); });
+    case UnaryOp::Ceil:
+      return cpu_kernel(iter, [](T x) -> T { return vm::ceil(A(x)); });
+    case UnaryOp::Trunc:
+      return cpu_kernel(iter, [](T x) -> T { return vm::trunc(A(x)); });
     case UnaryOp::Round: {
       if (decimals == 0) return cpu_kernel(iter, [](T x) -> T { return vm::round_even(A(x)); });
       // As PyTorch: scale by 10^|decimals| in opmath, round half to even, scale back.
@@ -62,7 +67,8 @@ void float_misc(const TensorIterator& iter, UnaryOp op, int64_t decimals) {
       if (neg) return cpu_kernel(iter, [ten_pow](T x) -> T { return vm::round_even(A(x) / ten_pow) * ten_pow; });
       return cpu_kernel(iter, [ten_pow](T x) -> T { return vm::round_even(A(x) * ten_pow) / ten_pow; });
     }
-    case UnaryOp::Erfinv: return cpu_kernel(iter, [](T x) -> T { return erfinv_impl<A>(A(x)); });
+    case UnaryOp::Erfinv:
+      return cpu_kernel(iter, [](T x) -> T { return erfinv_impl<A>(A(x)); });
     default:
       break;
   }
@@ -82,21 +88,28 @@ T wrap_neg(T a) {
 template <class T>
 void integral_misc(const TensorIterator& iter, UnaryOp op) {
   switch (op) {
-    case UnaryOp::Neg: return cpu_kernel(iter, [](T x) -> T { return wrap_neg(x); });
+    case UnaryOp::Neg:
+      return cpu_kernel(iter, [](T x) -> T { return wrap_neg(x); });
     case UnaryOp::Abs:
-      if constexpr (std::is_signed_v<T>) return cpu_kernel(iter, [](T x) -> T { return x < 0 ? wrap_neg(x) : x; });
-      else return cpu_kernel(iter, [](T x) -> T { return x; });
+      if constexpr (std::is_signed_v<T>)
+        return cpu_kernel(iter, [](T x) -> T { return x < 0 ? wrap_neg(x) : x; });
+      else
+        return cpu_kernel(iter, [](T x) -> T { return x; });
     case UnaryOp::Sign:
-      if constexpr (std::is_same_v<T, bool>) return cpu_kernel(iter, [](T x) -> T { return x; });
-      else return cpu_kernel(iter, [](T x) -> T { return static_cast<T>((T(0) < x) - (x < T(0))); });
+      if constexpr (std::is_same_v<T, bool>)
+        return cpu_kernel(iter, [](T x) -> T { return x; });
+      else
+        return cpu_kernel(iter, [](T x) -> T { return static_cast<T>((T(0) < x) - (x < T(0))); });
     case UnaryOp::Floor:
     case UnaryOp::Ceil:
     case UnaryOp::Trunc:
     case UnaryOp::Round:
       return cpu_kernel(iter, [](T x) -> T { return x; });
     case UnaryOp::BitwiseNot:
-      if constexpr (std::is_same_v<T, bool>) return cpu_kernel(iter, [](T x) -> T { return !x; });
-      else return cpu_kernel(iter, [](T x) -> T { return static_cast<T>(~x); });
+      if constexpr (std::is_same_v<T, bool>)
+        return cpu_kernel(iter, [](T x) -> T { return !x; });
+      else
+        return cpu_kernel(iter, [](T x) -> T { return static_cast<T>(~x); });
     default:
       break;
   }
@@ -145,7 +158,10 @@ void nan_to_num_cpu(const TensorIterator& iter, double nan, std::optional<double
             m = static_cast<A>(neginf.value_or(-big));
     cpu_kernel(iter, [n, p, m](scalar_t in) -> scalar_t {
       const A x = in;
-      return x != x ? n : x == std::numeric_limits<A>::infinity() ? p : x == -std::numeric_limits<A>::infinity() ? m : x;
+      return x != x                                     ? n
+             : x == std::numeric_limits<A>::infinity()  ? p
+             : x == -std::numeric_limits<A>::infinity() ? m
+                                                        : x;
     });
   });
 }

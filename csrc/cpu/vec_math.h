@@ -31,7 +31,9 @@ inline float exp(float x) {
   return x != x ? x : out;
 }
 
-inline double exp(double x) { return std::exp(x); }
+inline double exp(double x) {
+  return std::exp(x);
+}
 
 // tanh: odd polynomial near 0 (no cancellation), 1 - 2 / (exp(2|x|) + 1) elsewhere.
 inline float tanh(float x) {
@@ -47,10 +49,16 @@ inline float tanh(float x) {
   const float big = std::copysign(1.0f - 2.0f / (e + 1.0f), x);
   return ax < 0.625f ? small : (x != x ? x : big);
 }
-inline double tanh(double x) { return std::tanh(x); }
+inline double tanh(double x) {
+  return std::tanh(x);
+}
 
-inline float sigmoid(float x) { return 1.0f / (1.0f + exp(-x)); }
-inline double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+inline float sigmoid(float x) {
+  return 1.0f / (1.0f + exp(-x));
+}
+inline double sigmoid(double x) {
+  return 1.0 / (1.0 + std::exp(-x));
+}
 
 // Rounding without libm calls: values of magnitude >= 2^23 (and inf/NaN) are already integers.
 // The int conversion sees 0 for large values (out-of-range conversions are undefined).
@@ -77,10 +85,18 @@ inline float round_even(float x) {
   const float r = (ax + 8388608.0f) - 8388608.0f;
   return ax < 8388608.0f ? std::copysign(r, x) : x;
 }
-inline double trunc(double x) { return std::trunc(x); }
-inline double floor(double x) { return std::floor(x); }
-inline double ceil(double x) { return std::ceil(x); }
-inline double round_even(double x) { return std::nearbyint(x); }
+inline double trunc(double x) {
+  return std::trunc(x);
+}
+inline double floor(double x) {
+  return std::floor(x);
+}
+inline double ceil(double x) {
+  return std::ceil(x);
+}
+inline double round_even(double x) {
+  return std::nearbyint(x);
+}
 
 // fmod exactly, fast: for |a/b| < 2^28 the quotient's integer part is exact in double and
 // a - n*b is exact too; beyond that (and for inf/NaN/zero divisors) libm.
@@ -93,7 +109,9 @@ inline float fmod(float a, float b) {
   }
   return std::fmod(a, b);
 }
-inline double fmod(double a, double b) { return std::fmod(a, b); }
+inline double fmod(double a, double b) {
+  return std::fmod(a, b);
+}
 
 // erf for GELU: Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7), as PyTorch's vectorised float erf.
 inline float erf_fast(float x) {
@@ -107,6 +125,8 @@ inline float erf_fast(float x) {
   const float y = 1.0f - r * t * exp(-ax * ax);
   return std::copysign(y, x);
 }
-inline double erf_fast(double x) { return std::erf(x); }
+inline double erf_fast(double x) {
+  return std::erf(x);
+}
 
 }  // namespace tessera::cpu::vm

@@ -33,12 +33,24 @@ ActOp gelu_op(const char* name, std::string_view approximate) {
   TS_FAIL(Runtime, "[", name, "] approximate argument must be either none or tanh.");
 }
 
-Tensor relu_kernel(const Tensor& s) { return act_impl("relu", ActOp::Relu, s, 0, 0, nullptr); }
-Tensor relu__kernel(const Tensor& s) { return act_impl("relu_", ActOp::Relu, s, 0, 0, &s); }
-Tensor silu_kernel(const Tensor& s) { return act_impl("silu", ActOp::Silu, s, 0, 0, nullptr); }
-Tensor silu__kernel(const Tensor& s) { return act_impl("silu_", ActOp::Silu, s, 0, 0, &s); }
-Tensor gelu_kernel(const Tensor& s, std::string_view a) { return act_impl("gelu", gelu_op("gelu", a), s, 0, 0, nullptr); }
-Tensor gelu__kernel(const Tensor& s, std::string_view a) { return act_impl("gelu_", gelu_op("gelu_", a), s, 0, 0, &s); }
+Tensor relu_kernel(const Tensor& s) {
+  return act_impl("relu", ActOp::Relu, s, 0, 0, nullptr);
+}
+Tensor relu__kernel(const Tensor& s) {
+  return act_impl("relu_", ActOp::Relu, s, 0, 0, &s);
+}
+Tensor silu_kernel(const Tensor& s) {
+  return act_impl("silu", ActOp::Silu, s, 0, 0, nullptr);
+}
+Tensor silu__kernel(const Tensor& s) {
+  return act_impl("silu_", ActOp::Silu, s, 0, 0, &s);
+}
+Tensor gelu_kernel(const Tensor& s, std::string_view a) {
+  return act_impl("gelu", gelu_op("gelu", a), s, 0, 0, nullptr);
+}
+Tensor gelu__kernel(const Tensor& s, std::string_view a) {
+  return act_impl("gelu_", gelu_op("gelu_", a), s, 0, 0, &s);
+}
 Tensor softplus_kernel(const Tensor& s, double beta, double threshold) {
   return act_impl("softplus", ActOp::Softplus, s, beta, threshold, nullptr);
 }
@@ -48,8 +60,12 @@ Tensor leaky_relu_kernel(const Tensor& s, double slope) {
 Tensor leaky_relu__kernel(const Tensor& s, double slope) {
   return act_impl("leaky_relu_", ActOp::LeakyRelu, s, slope, 0, &s);
 }
-Tensor elu_kernel(const Tensor& s, double alpha) { return act_impl("elu", ActOp::Elu, s, alpha, 0, nullptr); }
-Tensor elu__kernel(const Tensor& s, double alpha) { return act_impl("elu_", ActOp::Elu, s, alpha, 0, &s); }
+Tensor elu_kernel(const Tensor& s, double alpha) {
+  return act_impl("elu", ActOp::Elu, s, alpha, 0, nullptr);
+}
+Tensor elu__kernel(const Tensor& s, double alpha) {
+  return act_impl("elu_", ActOp::Elu, s, alpha, 0, &s);
+}
 Tensor hardtanh_kernel(const Tensor& s, double lo, double hi) {
   return act_impl("hardtanh", ActOp::Hardtanh, s, lo, hi, nullptr);
 }
@@ -75,10 +91,10 @@ TS_REGISTER_OP_ALL_BACKENDS("hardtanh_(Tensor self, float min_val=-1.0, float ma
                             &hardtanh__kernel);
 
 namespace ops {
-#define TS_ACT1(name)                               \
-  Tensor name(const Tensor& self) {                 \
+#define TS_ACT1(name)                                \
+  Tensor name(const Tensor& self) {                  \
     static TypedOp<Tensor(const Tensor&)> op(#name); \
-    return op(self);                                \
+    return op(self);                                 \
   }
 TS_ACT1(relu)
 TS_ACT1(relu_)

@@ -9,9 +9,9 @@ class TensorIterator;
 // Pointwise activations, output dtype == input dtype. Relu and Hardtanh also take integers.
 enum class ActOp : int8_t {
   Relu,
-  Hardtanh,   // p0 = min_val, p1 = max_val
-  Gelu,       // exact (erf)
-  GeluTanh,   // tanh approximation
+  Hardtanh,  // p0 = min_val, p1 = max_val
+  Gelu,      // exact (erf)
+  GeluTanh,  // tanh approximation
   Silu,
   Softplus,   // p0 = beta, p1 = threshold
   LeakyRelu,  // p0 = negative_slope

@@ -15,27 +15,43 @@ TS_DEFINE_STUB(binary_stub, "binary", void(const TensorIterator&, BinaryOp));
 
 const char* binary_op_name(BinaryOp op) {
   switch (op) {
-    case BinaryOp::Mul: return "mul";
-    case BinaryOp::Div: return "div";
-    case BinaryOp::DivTrunc: return "div";
-    case BinaryOp::DivFloor: return "floor_divide";
-    case BinaryOp::Remainder: return "remainder";
-    case BinaryOp::Fmod: return "fmod";
-    case BinaryOp::Pow: return "pow";
-    case BinaryOp::Atan2: return "atan2";
-    case BinaryOp::Minimum: return "minimum";
-    case BinaryOp::Maximum: return "maximum";
-    case BinaryOp::BitAnd: return "bitwise_and";
-    case BinaryOp::BitOr: return "bitwise_or";
-    case BinaryOp::BitXor: return "bitwise_xor";
-    case BinaryOp::LShift: return "bitwise_left_shift";
-    case BinaryOp::RShift: return "bitwise_right_shift";
+    case BinaryOp::Mul:
+      return "mul";
+    case BinaryOp::Div:
+      return "div";
+    case BinaryOp::DivTrunc:
+      return "div";
+    case BinaryOp::DivFloor:
+      return "floor_divide";
+    case BinaryOp::Remainder:
+      return "remainder";
+    case BinaryOp::Fmod:
+      return "fmod";
+    case BinaryOp::Pow:
+      return "pow";
+    case BinaryOp::Atan2:
+      return "atan2";
+    case BinaryOp::Minimum:
+      return "minimum";
+    case BinaryOp::Maximum:
+      return "maximum";
+    case BinaryOp::BitAnd:
+      return "bitwise_and";
+    case BinaryOp::BitOr:
+      return "bitwise_or";
+    case BinaryOp::BitXor:
+      return "bitwise_xor";
+    case BinaryOp::LShift:
+      return "bitwise_left_shift";
+    case BinaryOp::RShift:
+      return "bitwise_right_shift";
   }
   return "binary";
 }
 
 const char* torch_dtype_name(DType t) {
-  constexpr const char* names[] = {"Bool", "Byte", "Char", "Short", "Int", "Long", "Half", "BFloat16", "Float", "Double"};
+  constexpr const char* names[] = {"Bool", "Byte", "Char",     "Short", "Int",
+                                   "Long", "Half", "BFloat16", "Float", "Double"};
   return names[static_cast<int>(t)];
 }
 
@@ -122,8 +138,8 @@ DType binary_dtype(BinaryOp op, const char* name, const Tensor& a, const Tensor&
 }
 
 Tensor binary_impl(BinaryOp op, const char* name, const Tensor& a, const Tensor& b, const Tensor* inplace) {
-  if (op == BinaryOp::Pow && a.defined() && b.defined() && a.dtype() == DType::Bool &&
-      b.impl()->is_wrapped_number() && b.dtype() == DType::Bool) {
+  if (op == BinaryOp::Pow && a.defined() && b.defined() && a.dtype() == DType::Bool && b.impl()->is_wrapped_number() &&
+      b.dtype() == DType::Bool) {
     // PyTorch's pow(Tensor, Scalar) answers x**True = x and x**False = True without a kernel.
     Tensor r = ops::logical_or(a, wrapped_scalar(Scalar(!*b.data<bool>())));
     if (!inplace) return r;
@@ -197,19 +213,18 @@ Tensor div_(const Tensor& self, const Tensor& other, std::optional<std::string_v
 }  // namespace ops
 
 // name(self, other) and its in-place name_(self, other), both computing `Op`.
-#define TS_BINARY_OP_DEF(name, Op)                                                                          \
-  TS_REGISTER_OP_ALL_BACKENDS(#name "(Tensor self, Tensor other) -> Tensor", &binary_kernel<BinaryOp::Op>); \
-  TS_REGISTER_OP_ALL_BACKENDS(#name "_(Tensor self, Tensor other) -> Tensor",                               \
-                              &binary_inplace_kernel<BinaryOp::Op>);                                        \
-  namespace ops {                                                                                           \
-  Tensor name(const Tensor& self, const Tensor& other) {                                                    \
-    static TypedOp<Tensor(const Tensor&, const Tensor&)> op(#name);                                         \
-    return op(self, other);                                                                                 \
-  }                                                                                                         \
-  Tensor name##_(const Tensor& self, const Tensor& other) {                                                 \
-    static TypedOp<Tensor(const Tensor&, const Tensor&)> op(#name "_");                                     \
-    return op(self, other);                                                                                 \
-  }                                                                                                         \
+#define TS_BINARY_OP_DEF(name, Op)                                                                                   \
+  TS_REGISTER_OP_ALL_BACKENDS(#name "(Tensor self, Tensor other) -> Tensor", &binary_kernel<BinaryOp::Op>);          \
+  TS_REGISTER_OP_ALL_BACKENDS(#name "_(Tensor self, Tensor other) -> Tensor", &binary_inplace_kernel<BinaryOp::Op>); \
+  namespace ops {                                                                                                    \
+  Tensor name(const Tensor& self, const Tensor& other) {                                                             \
+    static TypedOp<Tensor(const Tensor&, const Tensor&)> op(#name);                                                  \
+    return op(self, other);                                                                                          \
+  }                                                                                                                  \
+  Tensor name##_(const Tensor& self, const Tensor& other) {                                                          \
+    static TypedOp<Tensor(const Tensor&, const Tensor&)> op(#name "_");                                              \
+    return op(self, other);                                                                                          \
+  }                                                                                                                  \
   }
 
 TS_BINARY_OP_DEF(mul, Mul)

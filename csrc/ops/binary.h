@@ -14,7 +14,7 @@ Tensor sub_(const Tensor& self, const Tensor& other, const Scalar& alpha = 1);
 Tensor div(const Tensor& self, const Tensor& other, std::optional<std::string_view> rounding_mode = std::nullopt);
 Tensor div_(const Tensor& self, const Tensor& other, std::optional<std::string_view> rounding_mode = std::nullopt);
 
-#define TS_BINARY_DECL(name)                           \
+#define TS_BINARY_DECL(name)                            \
   Tensor name(const Tensor& self, const Tensor& other); \
   Tensor name##_(const Tensor& self, const Tensor& other);
 TS_BINARY_DECL(mul)

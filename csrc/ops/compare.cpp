@@ -16,8 +16,9 @@ TS_DEFINE_STUB(compare_stub, "compare", void(const TensorIterator&, CompareOp));
 namespace {
 
 const char* compare_name(CompareOp op) {
-  constexpr const char* names[] = {"eq",          "ne",          "lt",    "le",    "gt",    "ge",      "logical_and",
-                                   "logical_or",  "logical_xor", "logical_not", "isnan", "isinf", "isfinite"};
+  constexpr const char* names[] = {"eq",    "ne",          "lt",         "le",          "gt",
+                                   "ge",    "logical_and", "logical_or", "logical_xor", "logical_not",
+                                   "isnan", "isinf",       "isfinite"};
   return names[static_cast<int>(op)];
 }
 
@@ -90,19 +91,18 @@ bool equal_kernel(const Tensor& a, const Tensor& b) {
 
 }  // namespace
 
-#define TS_COMPARE_OP_DEF(name, Op)                                                                           \
-  TS_REGISTER_OP_ALL_BACKENDS(#name "(Tensor self, Tensor other) -> Tensor", &compare_kernel<CompareOp::Op>); \
-  TS_REGISTER_OP_ALL_BACKENDS(#name "_(Tensor self, Tensor other) -> Tensor",                                 \
-                              &compare_inplace_kernel<CompareOp::Op>);                                        \
-  namespace ops {                                                                                             \
-  Tensor name(const Tensor& self, const Tensor& other) {                                                      \
-    static TypedOp<Tensor(const Tensor&, const Tensor&)> op(#name);                                           \
-    return op(self, other);                                                                                   \
-  }                                                                                                           \
-  Tensor name##_(const Tensor& self, const Tensor& other) {                                                   \
-    static TypedOp<Tensor(const Tensor&, const Tensor&)> op(#name "_");                                       \
-    return op(self, other);                                                                                   \
-  }                                                                                                           \
+#define TS_COMPARE_OP_DEF(name, Op)                                                                                    \
+  TS_REGISTER_OP_ALL_BACKENDS(#name "(Tensor self, Tensor other) -> Tensor", &compare_kernel<CompareOp::Op>);          \
+  TS_REGISTER_OP_ALL_BACKENDS(#name "_(Tensor self, Tensor other) -> Tensor", &compare_inplace_kernel<CompareOp::Op>); \
+  namespace ops {                                                                                                      \
+  Tensor name(const Tensor& self, const Tensor& other) {                                                               \
+    static TypedOp<Tensor(const Tensor&, const Tensor&)> op(#name);                                                    \
+    return op(self, other);                                                                                            \
+  }                                                                                                                    \
+  Tensor name##_(const Tensor& self, const Tensor& other) {                                                            \
+    static TypedOp<Tensor(const Tensor&, const Tensor&)> op(#name "_");                                                \
+    return op(self, other);                                                                                            \
+  }                                                                                                                    \
   }
 TS_COMPARE_OP_DEF(eq, Eq)
 TS_COMPARE_OP_DEF(ne, Ne)
@@ -115,13 +115,13 @@ TS_COMPARE_OP_DEF(logical_or, LogicalOr)
 TS_COMPARE_OP_DEF(logical_xor, LogicalXor)
 #undef TS_COMPARE_OP_DEF
 
-#define TS_UNARY_COMPARE_DEF(name, Op)                                                                  \
+#define TS_UNARY_COMPARE_DEF(name, Op)                                                                \
   TS_REGISTER_OP_ALL_BACKENDS(#name "(Tensor self) -> Tensor", &unary_compare_kernel<CompareOp::Op>); \
-  namespace ops {                                                                                       \
-  Tensor name(const Tensor& self) {                                                                     \
-    static TypedOp<Tensor(const Tensor&)> op(#name);                                                    \
-    return op(self);                                                                                    \
-  }                                                                                                     \
+  namespace ops {                                                                                     \
+  Tensor name(const Tensor& self) {                                                                   \
+    static TypedOp<Tensor(const Tensor&)> op(#name);                                                  \
+    return op(self);                                                                                  \
+  }                                                                                                   \
   }
 TS_UNARY_COMPARE_DEF(logical_not, LogicalNot)
 TS_UNARY_COMPARE_DEF(isnan, IsNan)

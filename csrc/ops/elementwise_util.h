@@ -1,6 +1,7 @@
 #pragma once
 // Shared plumbing of the elementwise front-ends: build a TensorIterator over inputs cast to
 // their compute dtypes, allocate the output (or write into `self` for in-place ops), run a stub.
+#include <algorithm>
 #include <initializer_list>
 
 #include "core/error.h"
@@ -21,8 +22,7 @@ struct EwInput {
 template <class F>
 Tensor run_elementwise(const char* op, std::initializer_list<EwInput> inputs, DType out_dtype, const Tensor* self,
                        F&& fn) {
-  for (const EwInput& in : inputs)
-    TS_CHECK(in.t.defined(), "[", op, "] expected a defined tensor");
+  for (const EwInput& in : inputs) TS_CHECK(in.t.defined(), "[", op, "] expected a defined tensor");
   if (self) check_inplace_result(op, out_dtype, self->dtype());
   TensorIterator iter;
   if (self && self->dtype() == out_dtype) {

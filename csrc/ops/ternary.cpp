@@ -17,7 +17,8 @@ void run_ternary(const TensorIterator& it, TernaryOp op, const Scalar& value = S
 
 Tensor where_kernel(const Tensor& cond, const Tensor& a, const Tensor& b) {
   TS_CHECK(cond.defined() && a.defined() && b.defined(), "[where] expected defined tensors");
-  TS_CHECK(cond.dtype() == DType::Bool, "[where] expected condition to be a boolean tensor, but got a tensor with dtype ",
+  TS_CHECK(cond.dtype() == DType::Bool,
+           "[where] expected condition to be a boolean tensor, but got a tensor with dtype ",
            torch_dtype_name(cond.dtype()));
   DType dt = result_type(a, b);
   return run_elementwise("where", {{cond, DType::Bool}, {a, dt}, {b, dt}}, dt, nullptr,
@@ -63,8 +64,12 @@ Tensor lerp_impl(const char* name, const Tensor& self, const Tensor& end, const 
   return run_elementwise(name, {{self, dt}, {end, dt}, {weight, dt}}, dt, inplace,
                          [&](const TensorIterator& it) { run_ternary(it, TernaryOp::Lerp); });
 }
-Tensor lerp_kernel(const Tensor& s, const Tensor& e, const Tensor& w) { return lerp_impl("lerp", s, e, w, nullptr); }
-Tensor lerp__kernel(const Tensor& s, const Tensor& e, const Tensor& w) { return lerp_impl("lerp_", s, e, w, &s); }
+Tensor lerp_kernel(const Tensor& s, const Tensor& e, const Tensor& w) {
+  return lerp_impl("lerp", s, e, w, nullptr);
+}
+Tensor lerp__kernel(const Tensor& s, const Tensor& e, const Tensor& w) {
+  return lerp_impl("lerp_", s, e, w, &s);
+}
 
 Tensor addc_impl(const char* name, TernaryOp op, const Tensor& self, const Tensor& t1, const Tensor& t2,
                  const Scalar& value, const Tensor* inplace) {
@@ -99,7 +104,8 @@ Tensor clamp_impl(const char* name, const Tensor& self, const std::optional<Tens
   Tensor lo = has_min ? *min : Tensor(), hi = has_max ? *max : Tensor();
   DType dt = result_type({&self, &lo, &hi});
   auto fn = [&](TernaryOp op) { return [&, op](const TensorIterator& it) { run_ternary(it, op); }; };
-  if (has_min && has_max) return run_elementwise(name, {{self, dt}, {lo, dt}, {hi, dt}}, dt, inplace, fn(TernaryOp::Clamp));
+  if (has_min && has_max)
+    return run_elementwise(name, {{self, dt}, {lo, dt}, {hi, dt}}, dt, inplace, fn(TernaryOp::Clamp));
   if (has_min) return run_elementwise(name, {{self, dt}, {lo, dt}}, dt, inplace, fn(TernaryOp::ClampMin));
   return run_elementwise(name, {{self, dt}, {hi, dt}}, dt, inplace, fn(TernaryOp::ClampMax));
 }
@@ -109,10 +115,18 @@ Tensor clamp_kernel(const Tensor& s, const std::optional<Tensor>& lo, const std:
 Tensor clamp__kernel(const Tensor& s, const std::optional<Tensor>& lo, const std::optional<Tensor>& hi) {
   return clamp_impl("clamp_", s, lo, hi, &s);
 }
-Tensor clamp_min_kernel(const Tensor& s, const Tensor& lo) { return clamp_impl("clamp_min", s, lo, std::nullopt, nullptr); }
-Tensor clamp_min__kernel(const Tensor& s, const Tensor& lo) { return clamp_impl("clamp_min_", s, lo, std::nullopt, &s); }
-Tensor clamp_max_kernel(const Tensor& s, const Tensor& hi) { return clamp_impl("clamp_max", s, std::nullopt, hi, nullptr); }
-Tensor clamp_max__kernel(const Tensor& s, const Tensor& hi) { return clamp_impl("clamp_max_", s, std::nullopt, hi, &s); }
+Tensor clamp_min_kernel(const Tensor& s, const Tensor& lo) {
+  return clamp_impl("clamp_min", s, lo, std::nullopt, nullptr);
+}
+Tensor clamp_min__kernel(const Tensor& s, const Tensor& lo) {
+  return clamp_impl("clamp_min_", s, lo, std::nullopt, &s);
+}
+Tensor clamp_max_kernel(const Tensor& s, const Tensor& hi) {
+  return clamp_impl("clamp_max", s, std::nullopt, hi, nullptr);
+}
+Tensor clamp_max__kernel(const Tensor& s, const Tensor& hi) {
+  return clamp_impl("clamp_max_", s, std::nullopt, hi, &s);
+}
 
 }  // namespace
 

@@ -34,8 +34,8 @@ Tensor unary_impl(UnaryOp op, const char* name, const Tensor& self, int64_t arg,
       break;
     case UnaryOp::Round:
       TS_CHECK_NOT_IMPLEMENTED(in != DType::Bool, "[", name, "] not implemented for 'Bool'");
-      TS_CHECK_NOT_IMPLEMENTED(arg == 0 || is_floating(in), "[", name, "] not implemented for '",
-                               torch_dtype_name(in), "' with decimals != 0");
+      TS_CHECK_NOT_IMPLEMENTED(arg == 0 || is_floating(in), "[", name, "] not implemented for '", torch_dtype_name(in),
+                               "' with decimals != 0");
       break;
     case UnaryOp::BitwiseNot:
       TS_CHECK_NOT_IMPLEMENTED(!is_floating(in), "[", name, "] not implemented for '", torch_dtype_name(in), "'");
@@ -48,9 +48,10 @@ Tensor unary_impl(UnaryOp op, const char* name, const Tensor& self, int64_t arg,
 }
 
 const char* unary_name(UnaryOp op) {
-  constexpr const char* names[] = {"neg",  "abs",  "sign",  "floor", "ceil",  "trunc",   "round",   "bitwise_not",
-                                   "reciprocal", "sqrt", "rsqrt", "exp",  "exp2",  "expm1", "log",     "log2",
-                                   "log10", "log1p", "sin",  "cos",  "tan",   "tanh",  "sigmoid", "erf",  "erfinv"};
+  constexpr const char* names[] = {"neg",         "abs",        "sign",  "floor", "ceil", "trunc", "round",
+                                   "bitwise_not", "reciprocal", "sqrt",  "rsqrt", "exp",  "exp2",  "expm1",
+                                   "log",         "log2",       "log10", "log1p", "sin",  "cos",   "tan",
+                                   "tanh",        "sigmoid",    "erf",   "erfinv"};
   return names[static_cast<int>(op)];
 }
 
@@ -94,18 +95,18 @@ Tensor nan_to_num__kernel(const Tensor& self, std::optional<double> nan, std::op
 
 }  // namespace
 
-#define TS_UNARY_OP_DEF(name, Op)                                                                   \
-  TS_REGISTER_OP_ALL_BACKENDS(#name "(Tensor self) -> Tensor", &unary_kernel<UnaryOp::Op>);         \
+#define TS_UNARY_OP_DEF(name, Op)                                                                    \
+  TS_REGISTER_OP_ALL_BACKENDS(#name "(Tensor self) -> Tensor", &unary_kernel<UnaryOp::Op>);          \
   TS_REGISTER_OP_ALL_BACKENDS(#name "_(Tensor self) -> Tensor", &unary_inplace_kernel<UnaryOp::Op>); \
-  namespace ops {                                                                                   \
-  Tensor name(const Tensor& self) {                                                                 \
-    static TypedOp<Tensor(const Tensor&)> op(#name);                                                \
-    return op(self);                                                                                \
-  }                                                                                                 \
-  Tensor name##_(const Tensor& self) {                                                              \
-    static TypedOp<Tensor(const Tensor&)> op(#name "_");                                            \
-    return op(self);                                                                                \
-  }                                                                                                 \
+  namespace ops {                                                                                    \
+  Tensor name(const Tensor& self) {                                                                  \
+    static TypedOp<Tensor(const Tensor&)> op(#name);                                                 \
+    return op(self);                                                                                 \
+  }                                                                                                  \
+  Tensor name##_(const Tensor& self) {                                                               \
+    static TypedOp<Tensor(const Tensor&)> op(#name "_");                                             \
+    return op(self);                                                                                 \
+  }                                                                                                  \
   }
 TS_UNARY_OP_DEF(neg, Neg)
 TS_UNARY_OP_DEF(abs, Abs)
@@ -135,8 +136,8 @@ TS_UNARY_OP_DEF(erfinv, Erfinv)
 
 TS_REGISTER_OP_ALL_BACKENDS("round(Tensor self, *, int decimals=0) -> Tensor", &round_kernel);
 TS_REGISTER_OP_ALL_BACKENDS("round_(Tensor self, *, int decimals=0) -> Tensor", &round__kernel);
-TS_REGISTER_OP_ALL_BACKENDS("nan_to_num(Tensor self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor",
-                            &nan_to_num_kernel);
+TS_REGISTER_OP_ALL_BACKENDS(
+    "nan_to_num(Tensor self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor", &nan_to_num_kernel);
 TS_REGISTER_OP_ALL_BACKENDS(
     "nan_to_num_(Tensor self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor", &nan_to_num__kernel);
 

@@ -38,7 +38,9 @@ enum class UnaryOp : int8_t {
   Erf,
   Erfinv,
 };
-constexpr bool unary_op_is_floating_only(UnaryOp op) { return op >= UnaryOp::Reciprocal; }
+constexpr bool unary_op_is_floating_only(UnaryOp op) {
+  return op >= UnaryOp::Reciprocal;
+}
 
 TS_DECLARE_STUB(unary_stub, void(const TensorIterator&, UnaryOp, int64_t));
 // NaN and infinities replaced; unset posinf/neginf mean the dtype's largest/lowest finite value.

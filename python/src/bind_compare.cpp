@@ -33,14 +33,15 @@ TS_BINDER(compare, 10) {
     if (std::string_view(name).starts_with("logical_")) {  // tensors only, as torch
       m.def(name, [fn](const Tensor& a, const Tensor& b) { return fn(a, b); }, "input"_a, "other"_a);
       cls.def(name, [fn](const Tensor& a, const Tensor& b) { return fn(a, b); }, "other"_a);
-      cls.def(keep_name(std::string(name) + "_"), [fn_](const Tensor& a, const Tensor& b) { return fn_(a, b); },
-              "other"_a);
+      cls.def(
+          keep_name(std::string(name) + "_"), [fn_](const Tensor& a, const Tensor& b) { return fn_(a, b); }, "other"_a);
       continue;
     }
     m.def(name, [fn](const Tensor& a, const TensorLike& b) { return fn(a, b.t); }, "input"_a, "other"_a);
     cls.def(name, [fn](const Tensor& a, const TensorLike& b) { return fn(a, b.t); }, "other"_a);
-    cls.def(keep_name(std::string(name) + "_"), [fn_](const Tensor& a, const TensorLike& b) { return fn_(a, b.t); },
-            "other"_a);
+    cls.def(
+        keep_name(std::string(name) + "_"), [fn_](const Tensor& a, const TensorLike& b) { return fn_(a, b.t); },
+        "other"_a);
     if (dunder) cls.def(dunder, [fn](const Tensor& a, const TensorLike& b) { return fn(a, b.t); }, nb::is_operator());
   }
   const std::pair<const char*, Fn1> ops1[] = {

@@ -49,21 +49,27 @@ TS_BINDER(unary, 10) {
     cls.def(name, [fn](const Tensor& a) { return fn(a); });
     cls.def(keep_name(std::string(name) + "_"), [fn_](const Tensor& a) { return fn_(a); });
   }
-  m.def("round", [](const Tensor& a, int64_t d) { return ops::round(a, d); }, "input"_a, nb::kw_only(), "decimals"_a = 0);
-  m.def("round_", [](const Tensor& a, int64_t d) { return ops::round_(a, d); }, "input"_a, nb::kw_only(),
-        "decimals"_a = 0);
+  m.def(
+      "round", [](const Tensor& a, int64_t d) { return ops::round(a, d); }, "input"_a, nb::kw_only(), "decimals"_a = 0);
+  m.def(
+      "round_", [](const Tensor& a, int64_t d) { return ops::round_(a, d); }, "input"_a, nb::kw_only(),
+      "decimals"_a = 0);
   cls.def("round", [](const Tensor& a, int64_t d) { return ops::round(a, d); }, nb::kw_only(), "decimals"_a = 0);
   cls.def("round_", [](const Tensor& a, int64_t d) { return ops::round_(a, d); }, nb::kw_only(), "decimals"_a = 0);
 
   using OptD = std::optional<double>;
-  m.def("nan_to_num", [](const Tensor& a, OptD n, OptD p, OptD q) { return ops::nan_to_num(a, n, p, q); }, "input"_a,
-        "nan"_a = 0.0, "posinf"_a = nb::none(), "neginf"_a = nb::none());
-  m.def("nan_to_num_", [](const Tensor& a, OptD n, OptD p, OptD q) { return ops::nan_to_num_(a, n, p, q); }, "input"_a,
-        "nan"_a = 0.0, "posinf"_a = nb::none(), "neginf"_a = nb::none());
-  cls.def("nan_to_num", [](const Tensor& a, OptD n, OptD p, OptD q) { return ops::nan_to_num(a, n, p, q); },
-          "nan"_a = 0.0, "posinf"_a = nb::none(), "neginf"_a = nb::none());
-  cls.def("nan_to_num_", [](const Tensor& a, OptD n, OptD p, OptD q) { return ops::nan_to_num_(a, n, p, q); },
-          "nan"_a = 0.0, "posinf"_a = nb::none(), "neginf"_a = nb::none());
+  m.def(
+      "nan_to_num", [](const Tensor& a, OptD n, OptD p, OptD q) { return ops::nan_to_num(a, n, p, q); }, "input"_a,
+      "nan"_a = 0.0, "posinf"_a = nb::none(), "neginf"_a = nb::none());
+  m.def(
+      "nan_to_num_", [](const Tensor& a, OptD n, OptD p, OptD q) { return ops::nan_to_num_(a, n, p, q); }, "input"_a,
+      "nan"_a = 0.0, "posinf"_a = nb::none(), "neginf"_a = nb::none());
+  cls.def(
+      "nan_to_num", [](const Tensor& a, OptD n, OptD p, OptD q) { return ops::nan_to_num(a, n, p, q); }, "nan"_a = 0.0,
+      "posinf"_a = nb::none(), "neginf"_a = nb::none());
+  cls.def(
+      "nan_to_num_", [](const Tensor& a, OptD n, OptD p, OptD q) { return ops::nan_to_num_(a, n, p, q); },
+      "nan"_a = 0.0, "posinf"_a = nb::none(), "neginf"_a = nb::none());
 
   cls.def("__neg__", [](const Tensor& a) { return ops::neg(a); })
       .def("__abs__", [](const Tensor& a) { return ops::abs(a); })

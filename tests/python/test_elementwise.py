@@ -298,3 +298,11 @@ def test_bitwise_inplace_operators(seed, op):
     getattr(operator, op)(a, b)
     assert x._version == v + 1
     assert_close(x, a)
+
+
+@pytest.mark.parametrize("name", ["fmod", "remainder", "floor_divide"])
+def test_float_modulo_large_quotients(seed, name):
+    a = torch.cat([rand((500,), torch.float32, -1e9, 1e9), rand((500,), torch.float32, -1e30, 1e30)])
+    b = torch.cat([rand((500,), torch.float32, 0.5, 7), rand((500,), torch.float32, -1e3, 1e3)])
+    check(getattr(ts, name), getattr(torch, name), a, b, rtol=0, atol=0)
+    check(getattr(ts, name), getattr(torch, name), a.double(), b.double(), rtol=0, atol=0)

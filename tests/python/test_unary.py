@@ -125,3 +125,24 @@ def test_unary_chain_on_views(seed):
     x = to_ts(a, noncontig=True)
     assert_close(ts.exp(ts.log(x)), torch.exp(torch.log(a)))
     assert_close(ts.sqrt(x) * ts.rsqrt(x), torch.sqrt(a) * torch.rsqrt(a))
+
+
+def test_fast_float_functions_accuracy(seed):
+    # The float32 kernels use their own vectorisable exp/tanh/rounding: check them tightly.
+    x = torch.cat([torch.linspace(-104, 89, 4001), rand((2000,), torch.float32, -20, 20),
+                   torch.tensor([88.72, 88.73, -87.3, -103.9, -150.0, 1e-30, -1e-30, 0.0, -0.0])])
+    check(ts.exp, torch.exp, x, rtol=2e-6, atol=1e-44)
+    small = rand((1000,), torch.float32, -1e-3, 1e-3)
+    check(ts.tanh, torch.tanh, small, rtol=2e-6, atol=0)
+    check(ts.tanh, torch.tanh, x, rtol=2e-6, atol=1e-7)
+    check(ts.sigmoid, torch.sigmoid, x, rtol=4e-6, atol=1e-30)
+
+
+@pytest.mark.parametrize("name", ["floor", "ceil", "trunc", "round"])
+def test_float_rounding_edges(name):
+    big = [2.0 ** 23 - 0.5, 2.0 ** 23, 2.0 ** 23 + 1, 2.0 ** 24 + 2, 3e9, -3e9, 1e30]
+    vals = big + [-b for b in big] + [0.5, -0.5, 1.5, -1.5, 2.5, -0.0, 0.0, 0.49999997, -0.49999997,
+                                      float("inf"), -float("inf"), float("nan")]
+    for dtype in [torch.float32, torch.float64]:
+        check(getattr(ts, name), getattr(torch, name), torch.tensor(vals, dtype=dtype))
+    check(getattr(ts, name), getattr(torch, name), rand((1000,), torch.float32, -1e4, 1e4))
