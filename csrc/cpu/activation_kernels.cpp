@@ -1,6 +1,4 @@
 // CPU kernels of the pointwise activations. Half/BFloat16 compute in float.
-// FP exceptions are never inspected: lets the compiler if-convert and vectorise selects.
-#pragma GCC optimize("no-trapping-math", "no-math-errno")
 #include <cmath>
 #include <type_traits>
 

@@ -1,7 +1,5 @@
 // CPU kernels of rounding division, remainder and fmod. Integer division by zero raises
 // (PyTorch: RuntimeError "ZeroDivisionError") instead of trapping; INT_MIN / -1 wraps.
-// FP exceptions are never inspected: lets the compiler if-convert and vectorise selects.
-#pragma GCC optimize("no-trapping-math", "no-math-errno")
 #include <atomic>
 #include <cmath>
 #include <type_traits>

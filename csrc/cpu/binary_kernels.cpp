@@ -1,6 +1,4 @@
 // CPU kernels of add/sub, mul, true division, pow, atan2, minimum, maximum.
-// FP exceptions are never inspected: lets the compiler if-convert and vectorise selects.
-#pragma GCC optimize("no-trapping-math", "no-math-errno")
 #include <cmath>
 #include <type_traits>
 

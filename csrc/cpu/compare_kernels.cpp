@@ -1,6 +1,4 @@
 // CPU kernels of comparisons, logical ops and NaN/inf tests (bool outputs).
-// FP exceptions are never inspected: lets the compiler if-convert and vectorise selects.
-#pragma GCC optimize("no-trapping-math", "no-math-errno")
 #include <cmath>
 #include <limits>
 #include <type_traits>

@@ -1,7 +1,4 @@
 // CPU kernels of the floating unary functions (exp, log, trig ...). Half/BFloat16 compute in float.
-// errno and FP exceptions are never inspected: sqrt becomes a vector instruction and selects
-// are if-converted, so the loops vectorise.
-#pragma GCC optimize("no-trapping-math", "no-math-errno")
 #include <cmath>
 
 #include "core/dispatch_type.h"

@@ -1,7 +1,5 @@
 // CPU kernels of neg/abs/sign/rounding/bitwise_not (all dtypes), erfinv and nan_to_num; the
 // registration of the unary stubs.
-// FP exceptions are never inspected: lets the compiler if-convert and vectorise selects.
-#pragma GCC optimize("no-trapping-math", "no-math-errno")
 #include <cmath>
 #include <limits>
 #include <type_traits>

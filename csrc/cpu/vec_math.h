@@ -6,10 +6,14 @@
 #include <cstdint>
 #include <limits>
 
+// Always inlined: a call inside a loop body stops vectorisation, and big kernel functions make
+// GCC stop inlining on its own.
+#define TS_VM_INLINE static inline __attribute__((always_inline))
+
 namespace tessera::cpu::vm {
 
 // exp(x), Cephes' expf with the scaling split in two factors so that subnormal results are exact.
-inline float exp(float x) {
+TS_VM_INLINE float exp(float x) {
   const float xc = x < -104.0f ? -104.0f : (x > 89.0f ? 89.0f : x);
   const float t = xc * 1.44269504088896341f;
   const int32_t n = static_cast<int32_t>(t + (t >= 0.0f ? 0.5f : -0.5f));
@@ -31,12 +35,12 @@ inline float exp(float x) {
   return x != x ? x : out;
 }
 
-inline double exp(double x) {
+TS_VM_INLINE double exp(double x) {
   return std::exp(x);
 }
 
 // tanh: odd polynomial near 0 (no cancellation), 1 - 2 / (exp(2|x|) + 1) elsewhere.
-inline float tanh(float x) {
+TS_VM_INLINE float tanh(float x) {
   const float ax = std::fabs(x);
   const float z = x * x;
   float p = -5.70498872745e-3f;
@@ -49,58 +53,58 @@ inline float tanh(float x) {
   const float big = std::copysign(1.0f - 2.0f / (e + 1.0f), x);
   return ax < 0.625f ? small : (x != x ? x : big);
 }
-inline double tanh(double x) {
+TS_VM_INLINE double tanh(double x) {
   return std::tanh(x);
 }
 
-inline float sigmoid(float x) {
+TS_VM_INLINE float sigmoid(float x) {
   return 1.0f / (1.0f + exp(-x));
 }
-inline double sigmoid(double x) {
+TS_VM_INLINE double sigmoid(double x) {
   return 1.0 / (1.0 + std::exp(-x));
 }
 
 // Rounding without libm calls: values of magnitude >= 2^23 (and inf/NaN) are already integers.
 // The int conversion sees 0 for large values (out-of-range conversions are undefined).
-inline float int_part(float x) {
+TS_VM_INLINE float int_part(float x) {
   return static_cast<float>(static_cast<int32_t>(std::fabs(x) < 8388608.0f ? x : 0.0f));
 }
-inline float trunc(float x) {
+TS_VM_INLINE float trunc(float x) {
   const float t = int_part(x);
   return std::fabs(x) < 8388608.0f ? std::copysign(t, x) : x;
 }
-inline float floor(float x) {
+TS_VM_INLINE float floor(float x) {
   const float t = int_part(x);
   const float f = t > x ? t - 1.0f : t;
   return std::fabs(x) < 8388608.0f ? std::copysign(f, x) : x;
 }
-inline float ceil(float x) {
+TS_VM_INLINE float ceil(float x) {
   const float t = int_part(x);
   const float c = t < x ? t + 1.0f : t;
   return std::fabs(x) < 8388608.0f ? std::copysign(c, x) : x;
 }
 // Round half to even (the default rounding mode), as nearbyint.
-inline float round_even(float x) {
+TS_VM_INLINE float round_even(float x) {
   const float ax = std::fabs(x);
   const float r = (ax + 8388608.0f) - 8388608.0f;
   return ax < 8388608.0f ? std::copysign(r, x) : x;
 }
-inline double trunc(double x) {
+TS_VM_INLINE double trunc(double x) {
   return std::trunc(x);
 }
-inline double floor(double x) {
+TS_VM_INLINE double floor(double x) {
   return std::floor(x);
 }
-inline double ceil(double x) {
+TS_VM_INLINE double ceil(double x) {
   return std::ceil(x);
 }
-inline double round_even(double x) {
+TS_VM_INLINE double round_even(double x) {
   return std::nearbyint(x);
 }
 
 // fmod exactly, fast: for |a/b| < 2^28 the quotient's integer part is exact in double and
 // a - n*b is exact too; beyond that (and for inf/NaN/zero divisors) libm.
-inline float fmod(float a, float b) {
+TS_VM_INLINE float fmod(float a, float b) {
   const double q = static_cast<double>(a) / static_cast<double>(b);
   if (std::fabs(q) < 268435456.0 && std::fabs(b) < std::numeric_limits<float>::infinity()) {
     const double n = static_cast<double>(static_cast<int64_t>(q));
@@ -109,12 +113,12 @@ inline float fmod(float a, float b) {
   }
   return std::fmod(a, b);
 }
-inline double fmod(double a, double b) {
+TS_VM_INLINE double fmod(double a, double b) {
   return std::fmod(a, b);
 }
 
 // erf for GELU: Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7), as PyTorch's vectorised float erf.
-inline float erf_fast(float x) {
+TS_VM_INLINE float erf_fast(float x) {
   const float ax = std::fabs(x);
   const float t = 1.0f / (1.0f + 0.3275911f * ax);
   float r = 1.061405429f;
@@ -125,7 +129,7 @@ inline float erf_fast(float x) {
   const float y = 1.0f - r * t * exp(-ax * ax);
   return std::copysign(y, x);
 }
-inline double erf_fast(double x) {
+TS_VM_INLINE double erf_fast(double x) {
   return std::erf(x);
 }
 
