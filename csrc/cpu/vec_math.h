@@ -1,6 +1,7 @@
 #pragma once
 // Branch-free float32 math that the compiler can vectorise inside elementwise loops (libm calls
 // stop vectorisation). Accuracy is within a few ulp of libm; double keeps using libm.
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -14,9 +15,14 @@ namespace tessera::cpu::vm {
 
 // exp(x), Cephes' expf with the scaling split in two factors so that subnormal results are exact.
 TS_VM_INLINE float exp(float x) {
-  const float xc = x < -104.0f ? -104.0f : (x > 89.0f ? 89.0f : x);
+  // min/max and copysign instead of ?: keep the body branch-free for every ISA level (with
+  // SSE4.1+ GCC otherwise turns the selects into control flow and gives up vectorising).
+  // NaN stays in xc (std::max/min return their first argument when unordered) and so in the
+  // result, while the rounded exponent is clamped with the arguments swapped so that the int
+  // conversion never sees NaN.
+  const float xc = std::min(std::max(x, -104.0f), 89.0f);
   const float t = xc * 1.44269504088896341f;
-  const int32_t n = static_cast<int32_t>(t + (t >= 0.0f ? 0.5f : -0.5f));
+  const int32_t n = static_cast<int32_t>(std::min(200.0f, std::max(-200.0f, t + std::copysign(0.5f, t))));
   const float fn = static_cast<float>(n);
   float r = xc - fn * 0.693359375f;
   r = r - fn * -2.12194440e-4f;
@@ -31,8 +37,7 @@ TS_VM_INLINE float exp(float x) {
   const int32_t n1 = n >> 1, n2 = n - n1;
   const float s1 = std::bit_cast<float>(static_cast<uint32_t>(n1 + 127) << 23);
   const float s2 = std::bit_cast<float>(static_cast<uint32_t>(n2 + 127) << 23);
-  const float out = y * s1 * s2;
-  return x != x ? x : out;
+  return y * s1 * s2;
 }
 
 TS_VM_INLINE double exp(double x) {
@@ -42,16 +47,19 @@ TS_VM_INLINE double exp(double x) {
 // tanh: odd polynomial near 0 (no cancellation), 1 - 2 / (exp(2|x|) + 1) elsewhere.
 TS_VM_INLINE float tanh(float x) {
   const float ax = std::fabs(x);
-  const float z = x * x;
+  const float xs = std::min(std::max(x, -0.625f), 0.625f);  // NaN stays NaN
+  const float z = xs * xs;
   float p = -5.70498872745e-3f;
   p = p * z + 2.06390887954e-2f;
   p = p * z - 5.37397155531e-2f;
   p = p * z + 1.33314422036e-1f;
   p = p * z - 3.33332819422e-1f;
-  const float small = p * z * x + x;
+  const float small = p * z * xs + xs;
   const float e = exp(2.0f * ax);
   const float big = std::copysign(1.0f - 2.0f / (e + 1.0f), x);
-  return ax < 0.625f ? small : (x != x ? x : big);
+  // Blend by arithmetic (both terms finite or NaN together): a ?: here becomes control flow.
+  const float w = ax < 0.625f ? 1.0f : 0.0f;
+  return w * small + (1.0f - w) * big;
 }
 TS_VM_INLINE double tanh(double x) {
   return std::tanh(x);
@@ -67,7 +75,7 @@ TS_VM_INLINE double sigmoid(double x) {
 // Rounding without libm calls: values of magnitude >= 2^23 (and inf/NaN) are already integers.
 // The int conversion sees 0 for large values (out-of-range conversions are undefined).
 TS_VM_INLINE float int_part(float x) {
-  return static_cast<float>(static_cast<int32_t>(std::fabs(x) < 8388608.0f ? x : 0.0f));
+  return static_cast<float>(static_cast<int32_t>(std::min(std::max(x, -8388608.0f), 8388608.0f)));
 }
 TS_VM_INLINE float trunc(float x) {
   const float t = int_part(x);
