@@ -21,7 +21,7 @@
 namespace tessera::cpu {
 
 // exp(x) for softmax arguments x - max <= 0 (float: the vectorisable polynomial of vec_math.h).
-TS_INLINE float exp_nonpos(float x) { return vec::exp(x); }
+TS_INLINE float exp_nonpos(float x) { return vm::exp(x); }
 TS_INLINE double exp_nonpos(double x) {
   return std::exp(x);
 }

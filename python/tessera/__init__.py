@@ -21,3 +21,4 @@ from ._C import is_grad_enabled  # noqa: E402
 from . import _return_types  # noqa: E402,F401  (named (values, indices) results)
 from ._creation import tensor, as_tensor  # noqa: E402
 from ._tensor_str import set_printoptions, get_printoptions  # noqa: E402
+from . import nn  # noqa: E402,F401

@@ -29,28 +29,28 @@ double worst_ulp(F f, G g) {
 }
 
 TEST(VecMath, WithinTwoUlpOfLibm) {
-  EXPECT_LE(worst_ulp([](float x) { return vec::exp(x); }, [](float x) { return std::exp(x); }), 2.0);
-  EXPECT_LE(worst_ulp([](float x) { return vec::log(x); }, [](float x) { return std::log(x); }), 2.0);
-  EXPECT_LE(worst_ulp([](float x) { return vec::tanh(x); }, [](float x) { return std::tanh(x); }), 3.0);
+  EXPECT_LE(worst_ulp([](float x) { return cpu::vm::exp(x); }, [](float x) { return std::exp(x); }), 2.0);
+  EXPECT_LE(worst_ulp([](float x) { return cpu::vm::log(x); }, [](float x) { return std::log(x); }), 2.0);
+  EXPECT_LE(worst_ulp([](float x) { return cpu::vm::tanh(x); }, [](float x) { return std::tanh(x); }), 3.0);
 }
 
 TEST(VecMath, SpecialValues) {
   const float inf = INFINITY;
-  EXPECT_EQ(vec::exp(inf), inf);
-  EXPECT_EQ(vec::exp(-inf), 0.0f);
-  EXPECT_EQ(vec::exp(0.0f), 1.0f);
-  EXPECT_TRUE(std::isnan(vec::exp(NAN)));
-  EXPECT_EQ(vec::exp(100.0f), inf);
-  EXPECT_EQ(vec::log(0.0f), -inf);
-  EXPECT_EQ(vec::log(inf), inf);
-  EXPECT_TRUE(std::isnan(vec::log(-1.0f)));
-  EXPECT_TRUE(std::isnan(vec::log(NAN)));
-  EXPECT_EQ(vec::log(1.0f), 0.0f);
-  EXPECT_EQ(vec::tanh(inf), 1.0f);
-  EXPECT_EQ(vec::tanh(-inf), -1.0f);
-  EXPECT_TRUE(std::isnan(vec::tanh(NAN)));
-  EXPECT_EQ(vec::sigmoid(-inf), 0.0f);
-  EXPECT_EQ(vec::sigmoid(inf), 1.0f);
+  EXPECT_EQ(cpu::vm::exp(inf), inf);
+  EXPECT_EQ(cpu::vm::exp(-inf), 0.0f);
+  EXPECT_EQ(cpu::vm::exp(0.0f), 1.0f);
+  EXPECT_TRUE(std::isnan(cpu::vm::exp(NAN)));
+  EXPECT_EQ(cpu::vm::exp(100.0f), inf);
+  EXPECT_EQ(cpu::vm::log(0.0f), -inf);
+  EXPECT_EQ(cpu::vm::log(inf), inf);
+  EXPECT_TRUE(std::isnan(cpu::vm::log(-1.0f)));
+  EXPECT_TRUE(std::isnan(cpu::vm::log(NAN)));
+  EXPECT_EQ(cpu::vm::log(1.0f), 0.0f);
+  EXPECT_EQ(cpu::vm::tanh(inf), 1.0f);
+  EXPECT_EQ(cpu::vm::tanh(-inf), -1.0f);
+  EXPECT_TRUE(std::isnan(cpu::vm::tanh(NAN)));
+  EXPECT_EQ(cpu::vm::sigmoid(-inf), 0.0f);
+  EXPECT_EQ(cpu::vm::sigmoid(inf), 1.0f);
 }
 
 }  // namespace

@@ -1,0 +1,2 @@
+"""tessera.nn: functional API (modules come later)."""
+from . import functional  # noqa: F401
