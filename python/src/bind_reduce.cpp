@@ -3,6 +3,7 @@
 #include <string>
 
 #include "binder.h"
+#include "ops/binary.h"
 #include "casters.h"
 #include "ops/reduce.h"
 #include "ops/scan.h"
@@ -35,11 +36,8 @@ nb::object py_max_min(bool is_max, const Tensor& x, nb::handle dim, std::optiona
     return nb::cast(is_max ? ops::max(x) : ops::min(x));
   }
   if (nb::isinstance<Tensor>(dim)) {
-    nb::module_ ts = nb::module_::import_("tessera");
-    const char* fn = is_max ? "maximum" : "minimum";
-    TS_CHECK_NOT_IMPLEMENTED(nb::hasattr(ts, fn), "[", name, "] the (input, other) overload needs tessera.", fn,
-                             ", which is not available");
-    return ts.attr(fn)(x, dim);
+    const Tensor& other = nb::cast<const Tensor&>(dim);
+    return nb::cast(is_max ? ops::maximum(x, other) : ops::minimum(x, other));
   }
   TS_CHECK_TYPE(PyLong_Check(dim.ptr()) && !PyBool_Check(dim.ptr()), "[", name,
                 "] dim must be an int or a Tensor, got ", Py_TYPE(dim.ptr())->tp_name);

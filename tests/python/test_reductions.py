@@ -116,12 +116,9 @@ def test_argmax_argmin(seed, op, dtype):
 
 def test_binary_max_min(seed):
     a, b = rand((3, 4)), rand((3, 4))
-    if hasattr(ts, "maximum"):
-        check(lambda m, x, y: m.max(x, y), a, b)
-        check(lambda m, x, y: m.min(x, y), a, b)
-    else:  # the elementwise ops live on another branch until merged
-        with pytest.raises(NotImplementedError, match=r"\[max\]"):
-            ts.max(to_ts(a), to_ts(b))
+    check(lambda m, x, y: m.max(x, y), a, b)
+    check(lambda m, x, y: m.min(x, y), a, b)
+    check(lambda m, x, y: x.max(y), a, b)
 
 
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES)

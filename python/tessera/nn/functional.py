@@ -54,3 +54,7 @@ def sigmoid(input):
 
 def tanh(input):
     return _ts.tanh(input)
+
+
+# Linear algebra, normalisation, losses, attention, convolution, padding (functional_nn.py).
+from .functional_nn import *  # noqa: E402,F401,F403
