@@ -10,6 +10,7 @@
 #include "core/dispatch_type.h"
 #include "core/tensor.h"
 #include "cpu/parallel.h"
+#include "cpu/vec_math.h"
 #include "ops/random_stubs.h"
 
 namespace tessera {
@@ -87,33 +88,8 @@ void uniform_kernel(T* out, int64_t n, double a, double b, PhiloxState st) {
   });
 }
 
-// Vectorisable float math for Box-Muller (libm calls would not vectorise): Cephes' logf for
-// x in [2^-24, 1], and sin/cos of 2*pi*u for u in [0, 1) with exact range reduction on u.
-inline float fast_logf(float x) {
-  uint32_t bits = std::bit_cast<uint32_t>(x);
-  float e = static_cast<float>(static_cast<int32_t>((bits >> 23) & 0xffu) - 126);
-  float m = std::bit_cast<float>((bits & 0x807fffffu) | 0x3f000000u);  // [0.5, 1)
-  // 1 if m < sqrt(1/2) else 0, from the sign of the difference of the (positive) float bits:
-  // compares would become branches and block vectorisation.
-  const uint32_t below = (std::bit_cast<uint32_t>(m) - std::bit_cast<uint32_t>(0.707106781186547524f)) >> 31;
-  const float small = static_cast<float>(static_cast<int32_t>(below));
-  e -= small;
-  m = (m + m * small) - 1.0f;  // 2m - 1 or m - 1, both exact
-  const float z = m * m;
-  float y = 7.0376836292e-2f;
-  y = y * m - 1.1514610310e-1f;
-  y = y * m + 1.1676998740e-1f;
-  y = y * m - 1.2420140846e-1f;
-  y = y * m + 1.4249322787e-1f;
-  y = y * m - 1.6668057665e-1f;
-  y = y * m + 2.0000714765e-1f;
-  y = y * m - 2.4999993993e-1f;
-  y = y * m + 3.3333331174e-1f;
-  y = y * m * z;
-  y += -2.12194440e-4f * e;
-  y += -0.5f * z;
-  return m + y + 0.693359375f * e;
-}
+// Vectorisable float math for Box-Muller (libm calls would not vectorise): log from vec_math.h,
+// and sin/cos of 2*pi*u for u in [0, 1) with exact range reduction on u.
 
 // sqrt for x >= 0 without libm's errno path (which blocks vectorisation): bit-trick estimate
 // and three Newton steps (relative error < 1e-7 after the third).
@@ -150,7 +126,7 @@ void box_muller_block(const uint32_t* __restrict words, float* __restrict vals, 
     // Through int32 (the values fit): signed conversions vectorise, unsigned ones don't.
     const float u1 = static_cast<float>(static_cast<int32_t>((words[2 * p] >> 8) + 1)) * 0x1p-24f;  // (0, 1]
     const float u2 = static_cast<float>(static_cast<int32_t>(words[2 * p + 1] >> 8)) * 0x1p-24f;    // [0, 1)
-    const float radius = fast_sqrtf(-2.0f * fast_logf(u1));
+    const float radius = fast_sqrtf(-2.0f * cpu::vm::log(u1));
     float sn, cs;
     sincos_2pi(u2, sn, cs);
     vals[2 * p] = m + s * radius * cs;

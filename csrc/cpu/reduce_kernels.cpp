@@ -13,30 +13,6 @@ namespace {
 
 using namespace reduce_detail;
 
-// Accumulator of sums and products: double for floating types (accurate float32 sums over
-// millions of elements), unsigned 64-bit for integers (wraps like int64 without UB).
-template <class T>
-using sum_acc_t = std::conditional_t<std::is_floating_point_v<opmath_t<T>>, double, uint64_t>;
-
-template <class A, class T>
-inline A to_acc(T x) {
-  if constexpr (std::is_same_v<A, uint64_t>) {
-    return static_cast<uint64_t>(static_cast<int64_t>(x));
-  } else {
-    return static_cast<A>(static_cast<opmath_t<T>>(x));
-  }
-}
-
-template <class Out, class A>
-inline Out from_acc(A a) {
-  if constexpr (std::is_same_v<A, uint64_t>) {
-    if constexpr (std::is_same_v<Out, bool>) return a != 0;
-    return static_cast<Out>(static_cast<int64_t>(a));
-  } else {
-    return static_cast<Out>(a);
-  }
-}
-
 template <class T>
 void sum_prod(bool prod, const Tensor& in, ReduceShape s, const Tensor& out) {
   using A = sum_acc_t<T>;

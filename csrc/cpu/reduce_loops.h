@@ -8,10 +8,36 @@
 #include <memory>
 #include <vector>
 
+#include "core/dtype.h"
 #include "cpu/parallel.h"
 #include "ops/reduce_stubs.h"
 
 namespace tessera::reduce_detail {
+
+// Accumulator of sums and products: double for floating types (accurate float32 sums over
+// millions of elements), unsigned 64-bit for integers (wraps like int64 without UB).
+template <class T>
+using sum_acc_t = std::conditional_t<std::is_floating_point_v<opmath_t<T>>, double, uint64_t>;
+
+template <class A, class T>
+inline A to_acc(T x) {
+  if constexpr (std::is_same_v<A, uint64_t>) {
+    return static_cast<uint64_t>(static_cast<int64_t>(x));
+  } else {
+    return static_cast<A>(static_cast<opmath_t<T>>(x));
+  }
+}
+
+template <class Out, class A>
+inline Out from_acc(A a) {
+  if constexpr (std::is_same_v<A, uint64_t>) {
+    if constexpr (std::is_same_v<Out, bool>) return a != 0;
+    return static_cast<Out>(static_cast<int64_t>(a));
+  } else {
+    return static_cast<Out>(a);
+  }
+}
+
 
 constexpr int64_t kGrain = 32768;
 constexpr int kLanes = 8;

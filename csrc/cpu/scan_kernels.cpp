@@ -13,30 +13,10 @@ namespace {
 
 using namespace reduce_detail;
 
-template <class T>
-using scan_acc_t = std::conditional_t<std::is_floating_point_v<opmath_t<T>>, double, uint64_t>;
-
-template <class A, class T>
-inline A to_acc(T x) {
-  if constexpr (std::is_same_v<A, uint64_t>) {
-    return static_cast<uint64_t>(static_cast<int64_t>(x));
-  } else {
-    return static_cast<A>(static_cast<opmath_t<T>>(x));
-  }
-}
-template <class T, class A>
-inline T from_acc(A a) {
-  if constexpr (std::is_same_v<A, uint64_t>) {
-    if constexpr (std::is_same_v<T, bool>) return a != 0;
-    return static_cast<T>(static_cast<int64_t>(a));
-  } else {
-    return static_cast<T>(a);
-  }
-}
 
 template <bool Prod, class T>
 void scan(const Tensor& in, ReduceShape s, const Tensor& out) {
-  using A = scan_acc_t<T>;
+  using A = sum_acc_t<T>;
   const int64_t O = s.outer, R = s.reduced, I = s.inner;
   if (O * R * I == 0) return;
   const T* x = in.data<T>();

@@ -213,19 +213,7 @@ Tensor div_(const Tensor& self, const Tensor& other, std::optional<std::string_v
 }  // namespace ops
 
 // name(self, other) and its in-place name_(self, other), both computing `Op`.
-#define TS_BINARY_OP_DEF(name, Op)                                                                                   \
-  TS_REGISTER_OP_ALL_BACKENDS(#name "(Tensor self, Tensor other) -> Tensor", &binary_kernel<BinaryOp::Op>);          \
-  TS_REGISTER_OP_ALL_BACKENDS(#name "_(Tensor self, Tensor other) -> Tensor", &binary_inplace_kernel<BinaryOp::Op>); \
-  namespace ops {                                                                                                    \
-  Tensor name(const Tensor& self, const Tensor& other) {                                                             \
-    static TypedOp<Tensor(const Tensor&, const Tensor&)> op(#name);                                                  \
-    return op(self, other);                                                                                          \
-  }                                                                                                                  \
-  Tensor name##_(const Tensor& self, const Tensor& other) {                                                          \
-    static TypedOp<Tensor(const Tensor&, const Tensor&)> op(#name "_");                                              \
-    return op(self, other);                                                                                          \
-  }                                                                                                                  \
-  }
+#define TS_BINARY_OP_DEF(name, Op) TS_DEFINE_BINARY_PAIR(name, &binary_kernel<BinaryOp::Op>, &binary_inplace_kernel<BinaryOp::Op>)
 
 TS_BINARY_OP_DEF(mul, Mul)
 TS_BINARY_OP_DEF(true_divide, Div)

@@ -91,19 +91,7 @@ bool equal_kernel(const Tensor& a, const Tensor& b) {
 
 }  // namespace
 
-#define TS_COMPARE_OP_DEF(name, Op)                                                                                    \
-  TS_REGISTER_OP_ALL_BACKENDS(#name "(Tensor self, Tensor other) -> Tensor", &compare_kernel<CompareOp::Op>);          \
-  TS_REGISTER_OP_ALL_BACKENDS(#name "_(Tensor self, Tensor other) -> Tensor", &compare_inplace_kernel<CompareOp::Op>); \
-  namespace ops {                                                                                                      \
-  Tensor name(const Tensor& self, const Tensor& other) {                                                               \
-    static TypedOp<Tensor(const Tensor&, const Tensor&)> op(#name);                                                    \
-    return op(self, other);                                                                                            \
-  }                                                                                                                    \
-  Tensor name##_(const Tensor& self, const Tensor& other) {                                                            \
-    static TypedOp<Tensor(const Tensor&, const Tensor&)> op(#name "_");                                                \
-    return op(self, other);                                                                                            \
-  }                                                                                                                    \
-  }
+#define TS_COMPARE_OP_DEF(name, Op) TS_DEFINE_BINARY_PAIR(name, &compare_kernel<CompareOp::Op>, &compare_inplace_kernel<CompareOp::Op>)
 TS_COMPARE_OP_DEF(eq, Eq)
 TS_COMPARE_OP_DEF(ne, Ne)
 TS_COMPARE_OP_DEF(lt, Lt)

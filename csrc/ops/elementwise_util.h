@@ -96,3 +96,19 @@ Tensor run_elementwise(const char* op, std::initializer_list<EwInput> inputs, DT
 const char* torch_dtype_name(DType t);
 
 }  // namespace tessera
+
+// Registers name(self, other) and name_(self, other) with the given kernels and defines their
+// ops:: entries (the binary and comparison families share this shape).
+#define TS_DEFINE_BINARY_PAIR(name, kernel, inplace_kernel)                                          \
+  TS_REGISTER_OP_ALL_BACKENDS(#name "(Tensor self, Tensor other) -> Tensor", kernel);                 \
+  TS_REGISTER_OP_ALL_BACKENDS(#name "_(Tensor self, Tensor other) -> Tensor", inplace_kernel);        \
+  namespace ops {                                                                                     \
+  Tensor name(const Tensor& self, const Tensor& other) {                                              \
+    static TypedOp<Tensor(const Tensor&, const Tensor&)> op(#name);                                   \
+    return op(self, other);                                                                           \
+  }                                                                                                   \
+  Tensor name##_(const Tensor& self, const Tensor& other) {                                           \
+    static TypedOp<Tensor(const Tensor&, const Tensor&)> op(#name "_");                               \
+    return op(self, other);                                                                           \
+  }                                                                                                   \
+  }

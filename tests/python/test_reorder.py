@@ -10,15 +10,6 @@ from helpers import ALL_DTYPES, assert_close, rand, to_torch, to_ts
 LAYOUTS = ["contig", "noncontig", "transposed"]
 
 
-@pytest.fixture(autouse=True)
-def torch_single_thread():
-    """torch's thread pool makes the tiny reference calls ~100x slower on a busy machine."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def make(t: torch.Tensor, layout: str) -> ts.Tensor:
     """A tessera tensor equal to t, laid out contiguously, strided, or in permuted (transposed) memory."""
     if layout == "noncontig":
