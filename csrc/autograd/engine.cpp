@@ -131,19 +131,13 @@ class GraphTask {
     bool any = false;
     for (const Tensor& g : grads) any |= g.defined();
     if (!any) return release_children(n);  // nothing flows through this node
-    TS_CHECK(!n->released.load(), "[backward] Trying to backward through the graph a second time (or directly access "
-             "saved tensors after they have already been freed). Saved intermediate values of the graph are freed "
-             "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through "
-             "the graph a second time or if you need to access saved tensors after calling backward.");
     TensorVec outs;
     {
       GradModeGuard mode(opts_.create_graph);
       outs = n->apply(std::move(grads));
     }
-    if (!opts_.keep_graph) {
-      n->released.store(true);
-      n->release_saved();
-    }
+    // Without retain_graph the saved tensors go; a second backward then fails when it unpacks them.
+    if (!opts_.keep_graph) n->release_saved();
     const auto& edges = n->next_edges();
     TS_CHECK(outs.size() == edges.size(), "[backward] ", n->name(), " returned ",
              outs.size(), " gradients but expected ", edges.size());

@@ -56,9 +56,6 @@ class Node : public std::enable_shared_from_this<Node> {
   bool has_pre_hooks() const { return !pre_hooks_.empty(); }
   void run_pre_hooks(TensorVec& grads);
 
-  // A backward without retain_graph marks the node; running it again is an error.
-  std::atomic<bool> released{false};
-
  private:
   uint64_t sequence_nr_;
   std::vector<Edge> next_edges_;

@@ -220,6 +220,22 @@ bool register_op(const char* schema, DispatchKey key, R (*fn)(Args...)) {
   return true;
 }
 
+// Registers a typed kernel for `key` of an op defined elsewhere (an Autograd kernel, a CUDA kernel).
+template <class R, class... Args>
+bool register_kernel(const char* name, DispatchKey key, R (*fn)(Args...)) {
+  Dispatcher::instance().register_kernel(name, key, boxing::FnTraits<R(Args...)>::make(fn));
+  return true;
+}
+
+// Ops whose outputs never carry gradients (comparisons, argmax, integer results): the Autograd
+// key falls through to the backend for them instead of refusing.
+inline bool register_nondifferentiable(std::initializer_list<const char*> names) {
+  KernelFunction k;
+  k.fallthrough = true;
+  for (const char* n : names) Dispatcher::instance().register_kernel(n, DispatchKey::Autograd, k);
+  return true;
+}
+
 // For kernels that only touch metadata or call other ops: one kernel for every backend.
 template <class R, class... Args>
 bool register_op_all_backends(const char* schema, R (*fn)(Args...)) {
@@ -236,5 +252,9 @@ bool register_op_all_backends(const char* schema, R (*fn)(Args...)) {
 // At static-initialisation time: define the op and register `fn` as its kernel for `key`.
 #define TS_REGISTER_OP(schema, key, fn) \
   static const bool TS_CONCAT(ts_registered_, __COUNTER__) = ::tessera::register_op(schema, ::tessera::DispatchKey::key, fn)
+#define TS_NONDIFFERENTIABLE(...) \
+  static const bool TS_CONCAT(ts_registered_, __COUNTER__) = ::tessera::register_nondifferentiable({__VA_ARGS__})
+#define TS_REGISTER_KERNEL(name, key, fn) \
+  static const bool TS_CONCAT(ts_registered_, __COUNTER__) = ::tessera::register_kernel(name, ::tessera::DispatchKey::key, fn)
 #define TS_REGISTER_OP_ALL_BACKENDS(schema, fn) \
   static const bool TS_CONCAT(ts_registered_, __COUNTER__) = ::tessera::register_op_all_backends(schema, fn)

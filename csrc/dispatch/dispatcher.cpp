@@ -89,12 +89,25 @@ Operator& Dispatcher::define(const std::string& schema_text) {
   (*fresh)[op->name()] = op;
   map_.store(fresh, std::memory_order_release);
   retired_maps_.emplace_back(old);
+  if (auto p = pending_.find(op->name()); p != pending_.end()) {
+    for (auto& [key, f] : p->second) install_locked(*op, key, f);
+    pending_.erase(p);
+  }
   return *op;
 }
 
 void Dispatcher::register_kernel(const std::string& name, DispatchKey key, KernelFunction f) {
-  Operator& op = get(name);
   std::lock_guard<std::mutex> lock(write_mutex_);
+  Operator* op = find(name);
+  if (!op) {  // defined by another translation unit whose static initialisers have not run yet
+    pending_[name].push_back({key, f});
+    return;
+  }
+  install_locked(*op, key, f);
+}
+
+void Dispatcher::install_locked(Operator& op, DispatchKey key, const KernelFunction& f) {
+  const std::string& name = op.name();
   if (f.typed) {
     const void* expected = nullptr;
     if (!op.signature.compare_exchange_strong(expected, f.signature)) {
@@ -106,8 +119,11 @@ void Dispatcher::register_kernel(const std::string& name, DispatchKey key, Kerne
   op.set_kernel(key, kernels_.back().get());
 }
 
-void Dispatcher::mark_nondifferentiable(std::initializer_list<const char*> names) {
-  for (const char* n : names) get(n).nondifferentiable.store(true);
+std::vector<std::string> Dispatcher::pending_kernels() const {
+  std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(write_mutex_));
+  std::vector<std::string> names;
+  for (auto& [n, v] : pending_) names.push_back(n);
+  return names;
 }
 
 std::vector<std::string> Dispatcher::op_names() const {

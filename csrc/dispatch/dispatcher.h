@@ -24,6 +24,7 @@ struct KernelFunction {
   const void* signature = nullptr;  // identity of that signature (see signature_id)
   BoxedKernelFn boxed = nullptr;
   void* ctx = nullptr;        // passed to `boxed` (the typed pointer, or a plugin's kernel)
+  bool fallthrough = false;   // skip this key (non-differentiable ops in the Autograd slot)
 };
 
 template <class Sig>
@@ -46,22 +47,19 @@ class Operator {
     while (keys) {
       int k = __builtin_ctz(keys);
       const KernelFunction* f = kernels_[k].load(std::memory_order_acquire);
-      if (f) return *f;
-      if (k >= kFirstBackendKey) no_kernel(static_cast<DispatchKey>(k));
+      if (f && !f->fallthrough) return *f;
+      if (!f && k >= kFirstBackendKey) no_kernel(static_cast<DispatchKey>(k));
       // An input requires grad but the op has no backward formula: refuse rather than return a
-      // result that silently has no gradient. Non-differentiable ops are marked to fall through.
-      if (k == static_cast<int>(DispatchKey::Autograd) && !nondifferentiable.load(std::memory_order_relaxed) &&
-          autograd::grad_enabled())
+      // result that silently has no gradient. Non-differentiable ops register a fallthrough.
+      if (!f && k == static_cast<int>(DispatchKey::Autograd) && autograd::grad_enabled())
         return missing_autograd_kernel();
-      keys &= keys - 1;  // Autograd (non-differentiable op or no_grad) and Autocast fall through
+      keys &= keys - 1;  // fallthrough, no_grad, or Autocast without a kernel
     }
     no_kernel(DispatchKey::CPU);
   }
   const KernelFunction* kernel(DispatchKey k) const { return kernels_[static_cast<int>(k)].load(std::memory_order_acquire); }
   void set_kernel(DispatchKey k, const KernelFunction* f) { kernels_[static_cast<int>(k)].store(f, std::memory_order_release); }
 
-  // Set for ops whose outputs never carry gradients (comparisons, argmax, integer results ...).
-  std::atomic<bool> nondifferentiable{false};
   // Signature of the typed kernels, fixed by the first typed registration.
   std::atomic<const void*> signature{nullptr};
 
@@ -83,15 +81,19 @@ class Dispatcher {
   // Lock-free lookup by name; null if absent.
   Operator* find(const std::string& name) const;
   Operator& get(const std::string& name) const;
+  // Registers a kernel; if the op is not defined yet (static initialisation order across files),
+  // the kernel waits and is installed when the op is defined.
   void register_kernel(const std::string& name, DispatchKey key, KernelFunction f);
+  // Ops that kernels were registered for but that were never defined (a typo in a name).
+  std::vector<std::string> pending_kernels() const;
   std::vector<std::string> op_names() const;
-  // Marks ops whose outputs never require grad: the Autograd key falls through for them.
-  void mark_nondifferentiable(std::initializer_list<const char*> names);
 
  private:
   using Map = std::unordered_map<std::string, Operator*>;
   Dispatcher();
+  void install_locked(Operator& op, DispatchKey key, const KernelFunction& f);
   std::mutex write_mutex_;
+  std::unordered_map<std::string, std::vector<std::pair<DispatchKey, KernelFunction>>> pending_;
   std::atomic<const Map*> map_;
   std::vector<std::unique_ptr<const Map>> retired_maps_;  // readers may still hold them
   std::vector<std::unique_ptr<KernelFunction>> kernels_;

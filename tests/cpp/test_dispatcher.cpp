@@ -125,6 +125,18 @@ TEST(Dispatcher, AutogradSlotRunsFirstThenFallsThrough) {
   EXPECT_EQ(y.data<float>()[1], 2.0f);
 }
 
+TEST(Dispatcher, KernelsMayBeRegisteredBeforeTheirOp) {
+  // Every kernel registered during static initialisation found its op (no misspelt names).
+  EXPECT_TRUE(Dispatcher::instance().pending_kernels().empty());
+  register_kernel("test_late", DispatchKey::CPU, &scale_cpu);
+  EXPECT_EQ(Dispatcher::instance().pending_kernels(), std::vector<std::string>{"test_late"});
+  Dispatcher::instance().define("test_late(Tensor self, Scalar factor=2) -> Tensor");
+  EXPECT_TRUE(Dispatcher::instance().pending_kernels().empty());
+  Stack s{IValue(testing::arange_float(3, DimVector{3}))};
+  Dispatcher::instance().get("test_late").call_boxed(s);
+  EXPECT_EQ(s[0].get<Tensor>("Tensor").data<float>()[2], 4.0f);
+}
+
 TEST(Dispatcher, SignatureMismatchIsRefused) {
   EXPECT_THROW((TypedOp<Tensor(const Tensor&)>("add")), Error);
   EXPECT_THROW(Dispatcher::instance().define("add(Tensor self) -> Tensor"), Error);

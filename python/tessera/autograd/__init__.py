@@ -1,6 +1,7 @@
 """Reverse-mode automatic differentiation (the engine is in C++: csrc/autograd)."""
 from .. import _C
 from .grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 
 def _as_tuple(x):
@@ -42,4 +43,4 @@ def _tensor_backward(self, gradient=None, retain_graph=None, create_graph=False,
 
 _C.Tensor.backward = _tensor_backward
 
-__all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode"]
+__all__ = ["backward", "grad", "gradcheck", "gradgradcheck", "GradcheckError", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode"]

@@ -1,0 +1,87 @@
+"""Finite-difference checks of backward formulas (torch.autograd.gradcheck / gradgradcheck)."""
+import numpy as np
+
+from .. import _C
+
+
+class GradcheckError(RuntimeError):
+    pass
+
+
+def _inputs(inputs):
+    return (inputs,) if isinstance(inputs, _C.Tensor) else tuple(inputs)
+
+
+def _outputs(out):
+    return (out,) if isinstance(out, _C.Tensor) else tuple(out)
+
+
+def _numerical_jacobian(fn, inputs, i, eps):
+    """d outputs / d inputs[i] by central differences, one column per input element."""
+    x = inputs[i]
+    data = x.detach().numpy()  # shares memory: perturb in place
+    flat = data.reshape(-1) if data.flags.c_contiguous else None
+    if flat is None:
+        raise GradcheckError("gradcheck needs contiguous inputs")
+    cols = []
+    for k in range(flat.size):
+        orig = flat[k]
+        flat[k] = orig + eps
+        plus = [o.detach().numpy().astype(np.float64).ravel().copy() for o in _outputs(fn(*inputs))]
+        flat[k] = orig - eps
+        minus = [o.detach().numpy().astype(np.float64).ravel().copy() for o in _outputs(fn(*inputs))]
+        flat[k] = orig
+        cols.append(np.concatenate([(p - m) / (2 * eps) for p, m in zip(plus, minus)]))
+    return np.stack(cols, axis=1) if cols else np.zeros((0, 0))
+
+
+def _analytical_jacobian(fn, inputs, i, create_graph=False):
+    from . import grad as autograd_grad
+
+    outs = _outputs(fn(*inputs))
+    rows = []
+    for oi, o in enumerate(outs):
+        n = o.numel()
+        for k in range(n):
+            seed = np.zeros(n, dtype=o.detach().numpy().dtype)
+            seed[k] = 1.0
+            seeds = [_C.from_numpy(np.zeros(q.shape, dtype=q.detach().numpy().dtype)) for q in outs]
+            seeds[oi] = _C.from_numpy(seed.reshape(o.shape))
+            g = autograd_grad(outs, (inputs[i],), seeds, retain_graph=True, allow_unused=True)[0]
+            rows.append(np.zeros(inputs[i].numel()) if g is None else g.detach().numpy().astype(np.float64).ravel())
+    return np.stack(rows, axis=0) if rows else np.zeros((0, 0))
+
+
+def gradcheck(func, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
+    """Compares the backward of `func` at `inputs` (float64 tensors) with finite differences."""
+    inputs = _inputs(inputs)
+    for i, x in enumerate(inputs):
+        if not (isinstance(x, _C.Tensor) and x.requires_grad):
+            continue
+        if x.dtype != _C.float64:
+            raise GradcheckError(f"[gradcheck] input {i} should be float64 for finite differences, got {x.dtype}")
+        numerical = _numerical_jacobian(func, inputs, i, eps)
+        analytical = _analytical_jacobian(func, inputs, i)
+        if numerical.shape != analytical.shape or not np.allclose(analytical, numerical, atol=atol, rtol=rtol):
+            if raise_exception:
+                raise GradcheckError(f"[gradcheck] Jacobian mismatch for input {i}:\nnumerical:\n{numerical}\n"
+                                     f"analytical:\n{analytical}")
+            return False
+    return True
+
+
+def gradgradcheck(func, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
+    """gradcheck of the first derivative (needs create_graph support in every formula used)."""
+    from . import grad as autograd_grad
+
+    inputs = _inputs(inputs)
+    diff = [x for x in inputs if isinstance(x, _C.Tensor) and x.requires_grad]
+
+    def first_derivative(*xs):
+        outs = _outputs(func(*xs))
+        seeds = [_C.from_numpy(np.ones(o.shape, dtype=o.detach().numpy().dtype)) for o in outs]
+        grads = autograd_grad(outs, [x for x in xs if x.requires_grad], seeds, create_graph=True, allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    del diff
+    return gradcheck(first_derivative, inputs, eps, atol, rtol, raise_exception)
