@@ -108,6 +108,8 @@ TS_BINDER(tensor_core, 0) {
   m.def("_set_size_type", [](nb::object t) { g_size_type = t; });
   m.def("_registered_ops", [] { return Dispatcher::instance().op_names(); });
 
+  // Tensor(t) shares t's TensorImpl: what Python subclasses (nn.Parameter) build on.
+  cls.def(nb::init<const Tensor&>(), nb::arg("data"));
   cls.def_prop_ro("shape", [](const Tensor& t) { return make_size(t.sizes()); })
       .def("size", [](const Tensor& t) { return make_size(t.sizes()); })
       .def("size", [](const Tensor& t, int64_t dim) { return t.size(dim); }, nb::arg("dim"))

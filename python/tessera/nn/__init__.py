@@ -1,2 +1,6 @@
-"""tessera.nn: functional API (modules come later)."""
-from . import functional  # noqa: F401
+"""tessera.nn: modules, parameters, initialisation and the functional API (as torch.nn)."""
+from . import functional, init  # noqa: F401
+from .modules import (GELU, Conv2d, CrossEntropyLoss, Dropout, Embedding, Flatten, Identity, LayerNorm, Linear,  # noqa
+                      Module, ModuleDict, ModuleList, MSELoss, ReLU, RMSNorm, Sequential, Sigmoid, SiLU, Tanh)
+from .parameter import Parameter  # noqa: F401
+from . import utils  # noqa: F401,E402

@@ -1,0 +1,4 @@
+from .container import ModuleDict, ModuleList, Sequential
+from .layers import (GELU, Conv2d, CrossEntropyLoss, Dropout, Embedding, Flatten, Identity, LayerNorm, Linear, MSELoss,
+                     ReLU, RMSNorm, Sigmoid, SiLU, Tanh)
+from .module import Module
