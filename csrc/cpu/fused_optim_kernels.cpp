@@ -17,18 +17,19 @@ void sgd_cpu(const SgdArgs& a) {
       const scalar_t* g = a.grads[i].data<scalar_t>();
       scalar_t* buf = a.momentum != 0 ? a.bufs[i].data<scalar_t>() : nullptr;
       const bool first = a.steps[i] == 1;
-      const acc lr = a.lr, mom = a.momentum, damp = a.dampening, wd = a.weight_decay;
+      // Scalars combined in double and rounded once, then the same operation order as torch.optim.
+      const acc lr = a.lr, mom = a.momentum, keep = static_cast<acc>(1.0 - a.dampening), wd = a.weight_decay;
       parallel_for(0, a.params[i].numel(), kElementwiseGrain, [&](int64_t b, int64_t e) {
         for (int64_t j = b; j < e; ++j) {
           acc d = a.maximize ? -acc(g[j]) : acc(g[j]);
           const acc pj = p[j];
           if (wd != 0) d += wd * pj;
           if (buf) {
-            const acc m = first ? d : mom * acc(buf[j]) + (acc(1) - damp) * d;
+            const acc m = first ? d : acc(buf[j]) * mom + keep * d;
             buf[j] = scalar_t(m);
             d = a.nesterov ? d + mom * m : m;
           }
-          p[j] = scalar_t(pj - lr * d);
+          p[j] = scalar_t(pj + (-lr) * d);
         }
       });
     });
@@ -48,20 +49,21 @@ void adam_cpu(const AdamArgs& a) {
       // Bias corrections in double, as torch computes them on the host.
       const acc step_size = static_cast<acc>(a.lr / (1.0 - std::pow(a.beta1, step)));
       const acc bc2_sqrt = static_cast<acc>(std::sqrt(1.0 - std::pow(a.beta2, step)));
-      const acc b1 = a.beta1, b2 = a.beta2, wd = a.weight_decay, eps = a.eps, lr = a.lr;
+      const acc w1 = static_cast<acc>(1.0 - a.beta1), b2 = a.beta2, c2 = static_cast<acc>(1.0 - a.beta2);
+      const acc wd = a.weight_decay, eps = a.eps, decay = static_cast<acc>(1.0 - a.lr * a.weight_decay);
       parallel_for(0, a.params[i].numel(), kElementwiseGrain, [&](int64_t b, int64_t e) {
         for (int64_t j = b; j < e; ++j) {
           acc gj = a.maximize ? -acc(g[j]) : acc(g[j]);
           acc pj = p[j];
           if (wd != 0) {
             if (a.decoupled) {
-              pj *= acc(1) - lr * wd;
+              pj *= decay;
             } else {
               gj += wd * pj;
             }
           }
-          const acc mj = acc(m[j]) + (gj - acc(m[j])) * (acc(1) - b1);  // lerp, as torch
-          const acc vj = b2 * acc(v[j]) + (acc(1) - b2) * gj * gj;
+          const acc mj = acc(m[j]) + w1 * (gj - acc(m[j]));  // lerp with weight < 0.5, as torch
+          const acc vj = acc(v[j]) * b2 + c2 * gj * gj;
           m[j] = scalar_t(mj);
           v[j] = scalar_t(vj);
           acc vv = vj;
@@ -70,7 +72,7 @@ void adam_cpu(const AdamArgs& a) {
             vmax[j] = scalar_t(vv);
           }
           const acc denom = std::sqrt(vv) / bc2_sqrt + eps;
-          p[j] = scalar_t(pj - step_size * mj / denom);
+          p[j] = scalar_t(pj + (-step_size) * (mj / denom));
         }
       });
     });

@@ -53,7 +53,8 @@ def test_trajectory_matches_torch(seed, name):
             ssched.step()
             assert ssched.get_last_lr() == pytest.approx(tsched.get_last_lr(), rel=1e-6), step
         for t, s in zip(tp, sp):
-            assert_close(s.detach(), t.detach(), rtol=2e-5, atol=2e-6)
+            # 50 steps of float32 updates: rounding may drift by a few ulp of the parameters' scale.
+            assert_close(s.detach(), t.detach(), rtol=1e-5, atol=1e-5)
 
 
 def test_param_groups_and_zero_grad(seed):
