@@ -26,7 +26,9 @@ using autograd::Node;
 using autograd::SavedTensor;
 using autograd::TensorVec;
 
-bool needs(const Node& n, size_t i) { return n.next_edges()[i].valid(); }
+bool needs(const Node& n, size_t i) {
+  return n.next_edges()[i].valid();
+}
 
 struct InputInfo {
   DimVector shape;
@@ -40,7 +42,9 @@ struct InputInfo {
   Tensor zeros() const { return ops::zeros(shape, dtype, device); }
 };
 
-Tensor zero_scalar(const Tensor& like) { return ops::zeros({}, like.dtype(), like.device()); }
+Tensor zero_scalar(const Tensor& like) {
+  return ops::zeros({}, like.dtype(), like.device());
+}
 
 // g with zeros where mask (broadcast to g) is true, through index_put so it stays differentiable.
 Tensor zero_where(const Tensor& g, const Tensor& mask) {
@@ -187,8 +191,8 @@ struct ScatterBackward final : Node {
   InputInfo self, src;
   int64_t dim = 0;
   SavedTensor index;
-  Tensor count;                                 // mean: elements averaged per position (constant)
-  SavedTensor self_saved, src_saved, result;    // amax/amin
+  Tensor count;                               // mean: elements averaged per position (constant)
+  SavedTensor self_saved, src_saved, result;  // amax/amin
   std::string name() const override { return op; }
   TensorVec apply(TensorVec&& g) override {
     auto me = shared_from_this();
@@ -203,9 +207,8 @@ struct ScatterBackward final : Node {
       Tensor value = ops::gather(r, dim, idx);
       self_mask = ops::eq(s, r);
       src_mask = ops::eq(x, value);
-      Tensor n = autograd::below_autograd([&] {
-        return ops::scatter_add(to_dtype(self_mask, self.dtype), dim, idx, to_dtype(src_mask, self.dtype));
-      });
+      Tensor n = autograd::below_autograd(
+          [&] { return ops::scatter_add(to_dtype(self_mask, self.dtype), dim, idx, to_dtype(src_mask, self.dtype)); });
       gs = gsrc_full = ops::div(g[0], n);
       gs = ops::mul(gs, self_mask);
     }
@@ -299,10 +302,10 @@ Tensor scatter_reduce_ag(const Tensor& self, int64_t dim, const Tensor& index, c
         return ops::masked_fill(c, ops::eq(c, wrapped_scalar(0)), ops::ones({}, self.dtype(), self.device()));
       });
     } else if (reduce == "amax" || reduce == "amin") {
-      TS_CHECK_NOT_IMPLEMENTED(std::equal(src.sizes().begin(), src.sizes().end(), index.sizes().begin(),
-                                          index.sizes().end()),
-                               "[scatter_reduce] the derivative of scatter_reduce with reduce='", reduce,
-                               "' needs src and index of the same shape");
+      TS_CHECK_NOT_IMPLEMENTED(
+          std::equal(src.sizes().begin(), src.sizes().end(), index.sizes().begin(), index.sizes().end()),
+          "[scatter_reduce] the derivative of scatter_reduce with reduce='", reduce,
+          "' needs src and index of the same shape");
       n->kind = reduce == "amax" ? ScatterKind::Amax : ScatterKind::Amin;
       n->self_saved = SavedTensor(self, false);
       n->src_saved = SavedTensor(src, false);

@@ -34,7 +34,9 @@ std::shared_ptr<NodeT> make_list_node(TensorList inputs) {
   return n;
 }
 
-bool needs(const Node& n, size_t i) { return n.next_edges()[i].valid(); }
+bool needs(const Node& n, size_t i) {
+  return n.next_edges()[i].valid();
+}
 
 struct InputInfo {
   DimVector shape;
@@ -254,8 +256,7 @@ Tensor repeat_interleave_ag(const Tensor& self, int64_t repeats, std::optional<i
 
 Tensor repeat_interleave_tensor_ag(const Tensor& self, const Tensor& repeats, std::optional<int64_t> dim,
                                    std::optional<int64_t> output_size) {
-  Tensor out =
-      autograd::below_autograd([&] { return ops::repeat_interleave_tensor(self, repeats, dim, output_size); });
+  Tensor out = autograd::below_autograd([&] { return ops::repeat_interleave_tensor(self, repeats, dim, output_size); });
   if (auto n = autograd::make_node<RepeatInterleaveBackward>({&self})) {
     n->shape = DimVector(self.sizes());
     int64_t len = self.numel();

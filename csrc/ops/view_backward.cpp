@@ -8,8 +8,8 @@
 #include "autograd/formula_utils.h"
 #include "autograd/grad_mode.h"
 #include "autograd/meta.h"
-#include "core/shape.h"
 #include "autograd/record.h"
+#include "core/shape.h"
 #include "dispatch/boxing.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
@@ -85,7 +85,8 @@ Tensor permute_ag(const Tensor& self, IntArrayRef dims) {
   Tensor out = autograd::below_autograd([&] { return ops::permute(self, dims); });
   if (auto n = autograd::make_node<PermuteBackward>({&self})) {
     n->inverse.assign(dims.size(), 0);
-    for (size_t i = 0; i < dims.size(); ++i) n->inverse[wrap_dim(dims[i], self.dim(), "permute")] = static_cast<int64_t>(i);
+    for (size_t i = 0; i < dims.size(); ++i)
+      n->inverse[wrap_dim(dims[i], self.dim(), "permute")] = static_cast<int64_t>(i);
     autograd::set_history(out, n);
   }
   return out;
@@ -95,14 +96,14 @@ Tensor permute_ag(const Tensor& self, IntArrayRef dims) {
 Tensor transpose_ag(const Tensor& self, int64_t d0, int64_t d1) {
   std::vector<int64_t> dims(self.dim());
   for (int64_t i = 0; i < self.dim(); ++i) dims[i] = i;
-  if (self.dim() > 0) std::swap(dims[wrap_dim(d0, self.dim(), "transpose")], dims[wrap_dim(d1, self.dim(), "transpose")]);
+  if (self.dim() > 0)
+    std::swap(dims[wrap_dim(d0, self.dim(), "transpose")], dims[wrap_dim(d1, self.dim(), "transpose")]);
   return permute_ag(self, dims);
 }
 Tensor t_ag(const Tensor& self) {
   TS_CHECK(self.dim() <= 2, "[t] t() expects a tensor with <= 2 dimensions, but self is ", self.dim(), "D");
   return self.dim() < 2 ? permute_ag(self, std::vector<int64_t>(self.dim() == 1 ? 1 : 0, 0)) : transpose_ag(self, 0, 1);
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // Views that pick a subset of the elements (select, slice, narrow, diagonal, as_strided, split ...)
@@ -112,7 +113,9 @@ Tensor t_ag(const Tensor& self) {
 //       window (size, stride, offset) over its contiguous layout set to grad;
 //   _view_gather(self, size, stride, offset): that window of contiguous(self).
 
-std::string list_str(IntArrayRef v) { return shape_str(v); }
+std::string list_str(IntArrayRef v) {
+  return shape_str(v);
+}
 
 DimVector contig_strides(IntArrayRef sizes) {
   DimVector st(sizes.size());
@@ -141,13 +144,13 @@ bool maybe_overlapping(IntArrayRef size, IntArrayRef stride) {
 }
 
 void check_window(const char* op, int64_t base_numel, IntArrayRef size, IntArrayRef stride, int64_t offset) {
-  TS_CHECK(size.size() == stride.size(), "[", op, "] size and stride have different lengths (", size.size(), " != ",
-           stride.size(), ")");
+  TS_CHECK(size.size() == stride.size(), "[", op, "] size and stride have different lengths (", size.size(),
+           " != ", stride.size(), ")");
   TS_CHECK(offset >= 0, "[", op, "] negative storage offset ", offset);
   bool empty = false;
   for (size_t i = 0; i < size.size(); ++i) {
-    TS_CHECK(size[i] >= 0 && stride[i] >= 0, "[", op, "] sizes and strides must be non-negative, got ",
-             list_str(size), " and ", list_str(stride));
+    TS_CHECK(size[i] >= 0 && stride[i] >= 0, "[", op, "] sizes and strides must be non-negative, got ", list_str(size),
+             " and ", list_str(stride));
     empty |= size[i] == 0;
   }
   if (empty) return;

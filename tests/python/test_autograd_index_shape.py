@@ -23,6 +23,9 @@ GIDX = const(torch.tensor([[0, 2, 1], [1, 1, 0], [2, 0, 0]]))   # (3, 3) into di
 SIDX = const(torch.tensor([[0, 1, 2, 0], [2, 0, 1, 2]]))        # (2, 4), a permutation per column: scatter unique
 TAKE = const(torch.tensor([[0, 11, 5], [5, 2, 7]]))
 PUTI = const(torch.tensor([1, 7, 10]))
+EMPTY = const(torch.tensor([], dtype=I64))
+MASK0 = const(torch.tensor(True))
+ZERO = const(torch.tensor([0, 0]))
 REPS = const(torch.tensor([2, 0, 1]))
 
 # name: (input shapes, fn(m, *xs) -> tensor or sequence of tensors, which outputs to use (None: all))
@@ -42,7 +45,13 @@ CASES = {
     "chunk": ([(5, 4)], lambda m, x: x.chunk(3, 0), [2]),
     "movedim": ([(2, 3, 4)], lambda m, x: m.movedim(x, (0, 2), (1, 0)), None),
     "broadcast_to": ([(3, 1)], lambda m, x: m.broadcast_to(x, (2, 3, 4)), None),
+    "select_0d_result": ([(4,)], lambda m, x: x[2], None),
+    "split_empty": ([(0, 3)], lambda m, x: x.split(2, 1), None),
+    "diagonal_empty": ([(2, 3)], lambda m, x: m.diagonal(x, 5), None),
     # joins / reorders
+    "cat_legacy_empty": ([(2, 3), (0,)], lambda m, a, b: m.cat([a, b]), None),
+    "repeat_zero": ([(2, 3)], lambda m, x: x.repeat(1, 0), None),
+    "flip_0d": ([()], lambda m, x: m.flip(x, ()), None),
     "cat": ([(2, 3), (4, 3), (1, 3)], lambda m, a, b, c: m.cat([a, b, c]), None),
     "cat_dim": ([(2, 3), (2, 1)], lambda m, a, b: m.cat((a, b), -1), None),
     "stack": ([(2, 3), (2, 3)], lambda m, a, b: m.stack([a, b], 1), None),
@@ -69,6 +78,9 @@ CASES = {
     "meshgrid": ([(3,), (2,)], lambda m, a, b: m.meshgrid(a, b, indexing="ij"), None),
     "meshgrid_xy": ([(3,), (2,), (2,)], lambda m, a, b, c: m.meshgrid(a, b, c, indexing="xy"), [0, 2]),
     # indexing
+    "index_select_empty": ([(3, 4)], lambda m, x: m.index_select(x, 0, EMPTY(m)), None),
+    "masked_select_0d": ([()], lambda m, x: m.masked_select(x, MASK0(m)), None),
+    "take_0d": ([()], lambda m, x: m.take(x, ZERO(m)), None),
     "getitem_mixed": ([(4, 3, 5)], lambda m, x: x[1:, None, IDX2(m)], None),
     "getitem_adv": ([(5, 4)], lambda m, x: x[IDX4(m), 1:], None),
     "getitem_mask": ([(3, 4)], lambda m, x: x[MASK34(m)], None),
@@ -146,7 +158,9 @@ def as_single(fn, which):
 
 
 # Cases whose gradient is discontinuous at random points (ties) are compared to torch only.
-NO_FD = {"scatter_reduce_amax", "scatter_reduce_amin"}
+# Cases with an empty output or input have an empty Jacobian (nothing to difference).
+NO_FD = {"scatter_reduce_amax", "scatter_reduce_amin", "diagonal_empty", "cat_legacy_empty", "repeat_zero",
+         "index_select_empty", "split_empty"}
 
 
 @pytest.mark.parametrize("name", [n for n in CASES if n not in NO_FD])
