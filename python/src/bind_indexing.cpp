@@ -4,6 +4,7 @@
 // ops::index / ops::index_put_ call, following torch/csrc/autograd/python_variable_indexing.cpp.
 #include <limits>
 
+#include "autograd/grad_mode.h"
 #include "binder.h"
 #include "casters.h"
 #include "ops/copy.h"
@@ -294,6 +295,9 @@ Tensor apply_slicing(const char* op, const Tensor& self, nb::handle index, std::
 }
 
 Tensor alias(const Tensor& t) {
+  // A tensor that requires grad gets its alias through a recorded view op (x[...] stays in the graph).
+  if (t.requires_grad() && autograd::grad_enabled())
+    return t.dim() == 0 ? ops::view(t, IntArrayRef()) : ops::slice(t, 0, std::nullopt, std::nullopt, 1);
   return make_view(t, DimVector(t.sizes()), DimVector(t.strides()), t.storage_offset());
 }
 
@@ -385,6 +389,12 @@ void copy_to(const Tensor& dst, const Tensor& value) {
 
 void setitem(const Tensor& self, nb::handle index, nb::handle value_obj) {
   Tensor value = value_to_tensor(self, value_obj);
+  // Writes into (or of) tensors that require grad need in-place autograd, which is not there yet:
+  // refuse instead of silently dropping the value's gradient.
+  TS_CHECK_NOT_IMPLEMENTED(!autograd::grad_enabled() || (!self.requires_grad() && !value.requires_grad()),
+                           "[setitem] assigning into a tensor (or a value) that requires grad is an in-place op, "
+                           "which autograd does not support yet; use tessera.no_grad() or an out-of-place op such "
+                           "as index_put");
   // Reading a value that overlaps the destination while writing it would be order-dependent.
   if (value.dim() > 0 && value.impl()->storage() == self.impl()->storage()) value = ops::clone(value);
   PyObject* o = index.ptr();
