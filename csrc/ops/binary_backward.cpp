@@ -1,9 +1,15 @@
-// Backward formulas of add, sub, mul and div (the Autograd kernels of those ops).
+// Backward formulas of the binary ops: add, sub, mul, div, pow, atan2, minimum, maximum,
+// remainder, fmod, floor_divide (the Autograd kernels of those ops).
+#include <functional>
+
 #include "autograd/formula_utils.h"
 #include "autograd/record.h"
 #include "autograd/saved_tensor.h"
 #include "dispatch/boxing.h"
 #include "ops/binary.h"
+#include "ops/compare.h"
+#include "ops/creation.h"
+#include "ops/ternary.h"
 #include "ops/type_promotion.h"
 #include "ops/unary.h"
 
@@ -131,6 +137,134 @@ Tensor div_autograd(const Tensor& self, const Tensor& other, std::optional<std::
 
 Tensor true_divide_autograd(const Tensor& self, const Tensor& other) { return div_autograd(self, other, std::nullopt); }
 
+// A node whose formula is a function of the incoming gradient and the saved tensors; the
+// results are reduced to each input's shape and dtype (broadcasting, promotion).
+struct FnBackward final : Node {
+  using Formula = std::function<TensorVec(const FnBackward&, const Tensor&, const TensorVec&)>;
+  std::string op_name;
+  std::vector<SavedTensor> saved;
+  std::vector<std::pair<DimVector, DType>> inputs;
+  Formula formula;
+  std::string name() const override { return op_name; }
+  bool needs(size_t i) const { return next_edges()[i].valid(); }
+  TensorVec apply(TensorVec&& g) override {
+    auto me = shared_from_this();
+    TensorVec s;
+    for (const auto& t : saved) s.push_back(t.unpack(me));
+    TensorVec r = formula(*this, g[0], s);
+    r.resize(inputs.size());
+    for (size_t i = 0; i < r.size(); ++i) {
+      if (!needs(i) || !r[i].defined()) {
+        r[i] = Tensor();
+        continue;
+      }
+      r[i] = autograd::reduce_grad(r[i], inputs[i].first, inputs[i].second);
+    }
+    return r;
+  }
+  void release_saved() override {
+    for (auto& t : saved) t.reset();
+  }
+};
+
+// Records `out` as the result of a FnBackward node over `ins` (when one requires grad). `save`
+// lists the input tensors the formula needs; `save_out` appends the output (saved after
+// set_history, as the rules require).
+Tensor record(const char* name, const Tensor& out, std::initializer_list<const Tensor*> ins,
+              std::initializer_list<const Tensor*> save, bool save_out, FnBackward::Formula f) {
+  // Integer and bool results never carry gradients (PyTorch: x.to(torch.long) does not require grad).
+  if (!is_floating(out.dtype())) return out;
+  auto n = autograd::make_node<FnBackward>(ins);
+  if (!n) return out;
+  n->op_name = name;
+  for (const Tensor* t : ins) {
+    n->inputs.emplace_back(t->defined() ? DimVector(t->sizes()) : DimVector(), t->defined() ? t->dtype() : out.dtype());
+  }
+  for (const Tensor* t : save) n->saved.emplace_back(*t, false);  // undefined stays undefined
+  n->formula = std::move(f);
+  autograd::set_history(out, n);
+  if (save_out) n->saved.emplace_back(out, true);
+  return out;
+}
+
+using F = FnBackward;
+Tensor zero() { return wrapped_scalar(Scalar(0.0)); }
+bool is_wrapped(const Tensor& t) { return t.impl()->is_wrapped_number(); }
+
+// self^exponent. PyTorch: d/dself = g * e * self^(e-1), 0 where e == 0; d/de = g * out * log(self),
+// 0 where self == 0 and e >= 0. PowBackward0: tensor^number, 1: tensor^tensor, 2: number^tensor.
+Tensor pow_autograd(const Tensor& self, const Tensor& exponent) {
+  Tensor out = autograd::below_autograd([&] { return ops::pow(self, exponent); });
+  const char* name = is_wrapped(exponent) ? "PowBackward0" : is_wrapped(self) ? "PowBackward2" : "PowBackward1";
+  return record(name, out, {&self, &exponent}, {&self, &exponent}, true,
+                [](const F& n, const Tensor& g, const TensorVec& s) -> TensorVec {
+                  const Tensor &a = s[0], &e = s[1], &y = s[2];
+                  TensorVec r(2);
+                  if (n.needs(0)) {
+                    Tensor d = ops::mul(e, ops::pow(a, ops::sub(e, wrapped_scalar(Scalar(1)))));
+                    r[0] = ops::where(ops::eq(e, zero()), zero(), ops::mul(g, d));
+                  }
+                  if (n.needs(1)) {
+                    Tensor flat = ops::logical_and(ops::eq(a, zero()), ops::ge(e, zero()));
+                    r[1] = ops::mul(g, ops::where(flat, zero(), ops::mul(y, ops::log(a))));
+                  }
+                  return r;
+                });
+}
+
+Tensor atan2_autograd(const Tensor& self, const Tensor& other) {
+  Tensor out = autograd::below_autograd([&] { return ops::atan2(self, other); });
+  return record("Atan2Backward0", out, {&self, &other}, {&self, &other}, false,
+                [](const F& n, const Tensor& g, const TensorVec& s) -> TensorVec {
+                  const Tensor &a = s[0], &b = s[1];
+                  Tensor gd = ops::div(g, ops::add(ops::mul(a, a), ops::mul(b, b)));
+                  TensorVec r(2);
+                  if (n.needs(0)) r[0] = ops::mul(gd, b);
+                  if (n.needs(1)) r[1] = ops::mul(gd, ops::neg(a));
+                  return r;
+                });
+}
+
+// The larger (smaller) input gets the gradient; ties split it evenly, as PyTorch.
+template <bool IsMax>
+Tensor minmax_autograd(const Tensor& self, const Tensor& other) {
+  Tensor out = autograd::below_autograd([&] { return IsMax ? ops::maximum(self, other) : ops::minimum(self, other); });
+  return record(IsMax ? "MaximumBackward0" : "MinimumBackward0", out, {&self, &other}, {&self, &other}, false,
+                [](const F& n, const Tensor& g, const TensorVec& s) -> TensorVec {
+                  const Tensor &a = s[0], &b = s[1];
+                  Tensor split = ops::where(ops::eq(a, b), ops::div(g, wrapped_scalar(Scalar(2))), g);
+                  TensorVec r(2);
+                  if (n.needs(0)) r[0] = ops::where(IsMax ? ops::lt(a, b) : ops::gt(a, b), zero(), split);
+                  if (n.needs(1)) r[1] = ops::where(IsMax ? ops::gt(a, b) : ops::lt(a, b), zero(), split);
+                  return r;
+                });
+}
+
+// self - other * q with q = floor (remainder) or trunc (fmod) of self / other.
+template <bool Floor>
+Tensor mod_autograd(const Tensor& self, const Tensor& other) {
+  Tensor out = autograd::below_autograd([&] { return Floor ? ops::remainder(self, other) : ops::fmod(self, other); });
+  const bool num = is_wrapped(other);
+  const char* name = Floor ? (num ? "RemainderBackward0" : "RemainderBackward1") : (num ? "FmodBackward0" : "FmodBackward1");
+  return record(name, out, {&self, &other}, {&self, &other}, false,
+                [](const F& n, const Tensor& g, const TensorVec& s) -> TensorVec {
+                  TensorVec r(2);
+                  if (n.needs(0)) r[0] = g;
+                  if (n.needs(1)) r[1] = ops::neg(ops::mul(g, ops::div(s[0], s[1], Floor ? "floor" : "trunc")));
+                  return r;
+                });
+}
+
+// Piecewise constant: zero gradients (like div with a rounding mode).
+Tensor floor_divide_autograd(const Tensor& self, const Tensor& other) {
+  Tensor out = autograd::below_autograd([&] { return ops::floor_divide(self, other); });
+  return record("FloorDivideBackward0", out, {&self, &other}, {}, false,
+                [](const F&, const Tensor& g, const TensorVec&) -> TensorVec {
+                  Tensor z = ops::zeros_like(g);
+                  return {z, z};
+                });
+}
+
 }  // namespace
 
 TS_REGISTER_KERNEL("add", Autograd, &add_autograd<false>);
@@ -138,5 +272,12 @@ TS_REGISTER_KERNEL("sub", Autograd, &add_autograd<true>);
 TS_REGISTER_KERNEL("mul", Autograd, &mul_autograd);
 TS_REGISTER_KERNEL("div", Autograd, &div_autograd);
 TS_REGISTER_KERNEL("true_divide", Autograd, &true_divide_autograd);
+TS_REGISTER_KERNEL("pow", Autograd, &pow_autograd);
+TS_REGISTER_KERNEL("atan2", Autograd, &atan2_autograd);
+TS_REGISTER_KERNEL("maximum", Autograd, &minmax_autograd<true>);
+TS_REGISTER_KERNEL("minimum", Autograd, &minmax_autograd<false>);
+TS_REGISTER_KERNEL("remainder", Autograd, &mod_autograd<true>);
+TS_REGISTER_KERNEL("fmod", Autograd, &mod_autograd<false>);
+TS_REGISTER_KERNEL("floor_divide", Autograd, &floor_divide_autograd);
 
 }  // namespace tessera

@@ -191,7 +191,8 @@ def test_nondifferentiable_ops_pass_through(seed):
     assert not m.requires_grad and m.dtype == ts.bool
     assert ts.argmax(a).dtype == ts.int64
     with pytest.raises(NotImplementedError, match="backward formula"):
-        ts.tanh(a)  # no formula yet: refused, never silently gradient-free
+        # no formula yet (any op without one will do): refused, never silently gradient-free
+        ts.put(a, ts.from_numpy(np.array([0])), ts.from_numpy(np.ones(1)))
 
 
 def test_concurrent_backward_matches_serial(seed):

@@ -1,0 +1,170 @@
+// Backward formulas of the pointwise activations (relu, gelu, silu, softplus, leaky_relu, elu,
+// hardtanh), written with ops:: so that they differentiate again.
+#include <cmath>
+#include <functional>
+#include <numbers>
+
+#include "autograd/formula_utils.h"
+#include "autograd/record.h"
+#include "autograd/saved_tensor.h"
+#include "dispatch/boxing.h"
+#include "ops/activation.h"
+#include "ops/binary.h"
+#include "ops/compare.h"
+#include "ops/creation.h"
+#include "ops/ternary.h"
+#include "ops/type_promotion.h"
+#include "ops/unary.h"
+
+namespace tessera {
+namespace {
+
+using autograd::Node;
+using autograd::SavedTensor;
+using autograd::TensorVec;
+
+// A node whose formula is a function of the incoming gradient and the saved tensors; the
+// results are reduced to each input's shape and dtype (broadcasting, promotion).
+struct FnBackward final : Node {
+  using Formula = std::function<TensorVec(const FnBackward&, const Tensor&, const TensorVec&)>;
+  std::string op_name;
+  std::vector<SavedTensor> saved;
+  std::vector<std::pair<DimVector, DType>> inputs;
+  Formula formula;
+  std::string name() const override { return op_name; }
+  bool needs(size_t i) const { return next_edges()[i].valid(); }
+  TensorVec apply(TensorVec&& g) override {
+    auto me = shared_from_this();
+    TensorVec s;
+    for (const auto& t : saved) s.push_back(t.unpack(me));
+    TensorVec r = formula(*this, g[0], s);
+    r.resize(inputs.size());
+    for (size_t i = 0; i < r.size(); ++i) {
+      if (!needs(i) || !r[i].defined()) {
+        r[i] = Tensor();
+        continue;
+      }
+      r[i] = autograd::reduce_grad(r[i], inputs[i].first, inputs[i].second);
+    }
+    return r;
+  }
+  void release_saved() override {
+    for (auto& t : saved) t.reset();
+  }
+};
+
+// Records `out` as the result of a FnBackward node over `ins` (when one requires grad). `save`
+// lists the input tensors the formula needs; `save_out` appends the output (saved after
+// set_history, as the rules require).
+Tensor record(const char* name, const Tensor& out, std::initializer_list<const Tensor*> ins,
+              std::initializer_list<const Tensor*> save, bool save_out, FnBackward::Formula f) {
+  // Integer and bool results never carry gradients (PyTorch: x.to(torch.long) does not require grad).
+  if (!is_floating(out.dtype())) return out;
+  auto n = autograd::make_node<FnBackward>(ins);
+  if (!n) return out;
+  n->op_name = name;
+  for (const Tensor* t : ins) {
+    n->inputs.emplace_back(t->defined() ? DimVector(t->sizes()) : DimVector(), t->defined() ? t->dtype() : out.dtype());
+  }
+  for (const Tensor* t : save) n->saved.emplace_back(*t, false);  // undefined stays undefined
+  n->formula = std::move(f);
+  autograd::set_history(out, n);
+  if (save_out) n->saved.emplace_back(out, true);
+  return out;
+}
+
+using F = FnBackward;
+Tensor c(double v) { return wrapped_scalar(Scalar(v)); }
+Tensor zero() { return wrapped_scalar(Scalar(0.0)); }
+
+// Where the output is 0 the gradient is 0 (PyTorch's threshold_backward on the result).
+Tensor relu_autograd(const Tensor& self) {
+  Tensor out = autograd::below_autograd([&] { return ops::relu(self); });
+  return record("ReluBackward0", out, {&self}, {}, true, [](const F&, const Tensor& g, const TensorVec& s) -> TensorVec {
+    return {ops::where(ops::le(s[0], zero()), zero(), g)};
+  });
+}
+
+Tensor gelu_autograd(const Tensor& self, std::string_view approximate) {
+  Tensor out = autograd::below_autograd([&] { return ops::gelu(self, approximate); });
+  const bool tanh_approx = approximate == "tanh";
+  return record("GeluBackward0", out, {&self}, {&self}, false,
+                [tanh_approx](const F&, const Tensor& g, const TensorVec& s) -> TensorVec {
+                  const Tensor& x = s[0];
+                  if (tanh_approx) {
+                    // y = x/2 (1 + tanh(u)), u = k (x + 0.044715 x^3)
+                    const double k = std::sqrt(2.0 / std::numbers::pi);
+                    Tensor x2 = ops::mul(x, x);
+                    Tensor u = ops::mul(ops::mul(x, ops::add(ops::mul(x2, c(0.044715)), c(1.0))), c(k));
+                    Tensor t = ops::tanh(u);
+                    Tensor du = ops::mul(ops::add(ops::mul(x2, c(3 * 0.044715)), c(1.0)), c(k));
+                    Tensor left = ops::mul(ops::add(t, c(1.0)), c(0.5));
+                    Tensor right = ops::mul(ops::mul(ops::mul(x, c(0.5)), ops::sub(c(1.0), ops::mul(t, t))), du);
+                    return {ops::mul(g, ops::add(left, right))};
+                  }
+                  // y = x Phi(x): dy = Phi(x) + x phi(x)
+                  Tensor cdf = ops::mul(ops::add(ops::erf(ops::mul(x, c(1.0 / std::numbers::sqrt2))), c(1.0)), c(0.5));
+                  Tensor pdf = ops::mul(ops::exp(ops::mul(ops::mul(x, x), c(-0.5))),
+                                        c(1.0 / std::sqrt(2.0 * std::numbers::pi)));
+                  return {ops::mul(g, ops::add(cdf, ops::mul(x, pdf)))};
+                });
+}
+
+Tensor silu_autograd(const Tensor& self) {
+  Tensor out = autograd::below_autograd([&] { return ops::silu(self); });
+  return record("SiluBackward0", out, {&self}, {&self}, false,
+                [](const F&, const Tensor& g, const TensorVec& s) -> TensorVec {
+                  Tensor sg = ops::sigmoid(s[0]);
+                  Tensor d = ops::mul(sg, ops::add(ops::mul(s[0], ops::sub(c(1.0), sg)), c(1.0)));
+                  return {ops::mul(g, d)};
+                });
+}
+
+// Linear above the threshold (x * beta > threshold), else d/dx log(1 + exp(beta x)) / beta.
+Tensor softplus_autograd(const Tensor& self, double beta, double threshold) {
+  Tensor out = autograd::below_autograd([&] { return ops::softplus(self, beta, threshold); });
+  return record("SoftplusBackward0", out, {&self}, {&self}, false,
+                [beta, threshold](const F&, const Tensor& g, const TensorVec& s) -> TensorVec {
+                  Tensor bx = ops::mul(s[0], c(beta));
+                  return {ops::where(ops::gt(bx, c(threshold)), g, ops::mul(g, ops::sigmoid(bx)))};
+                });
+}
+
+Tensor leaky_relu_autograd(const Tensor& self, double slope) {
+  Tensor out = autograd::below_autograd([&] { return ops::leaky_relu(self, slope); });
+  return record("LeakyReluBackward0", out, {&self}, {&self}, false,
+                [slope](const F&, const Tensor& g, const TensorVec& s) -> TensorVec {
+                  return {ops::where(ops::gt(s[0], zero()), g, ops::mul(g, c(slope)))};
+                });
+}
+
+Tensor elu_autograd(const Tensor& self, double alpha) {
+  Tensor out = autograd::below_autograd([&] { return ops::elu(self, alpha); });
+  return record("EluBackward0", out, {&self}, {&self}, false,
+                [alpha](const F&, const Tensor& g, const TensorVec& s) -> TensorVec {
+                  Tensor neg = ops::mul(g, ops::mul(ops::exp(s[0]), c(alpha)));
+                  return {ops::where(ops::le(s[0], zero()), neg, g)};
+                });
+}
+
+// Zero where the input is at or beyond a bound (PyTorch's hardtanh_backward).
+Tensor hardtanh_autograd(const Tensor& self, double min_val, double max_val) {
+  Tensor out = autograd::below_autograd([&] { return ops::hardtanh(self, min_val, max_val); });
+  return record("HardtanhBackward0", out, {&self}, {&self}, false,
+                [min_val, max_val](const F&, const Tensor& g, const TensorVec& s) -> TensorVec {
+                  Tensor outside = ops::logical_or(ops::le(s[0], c(min_val)), ops::ge(s[0], c(max_val)));
+                  return {ops::where(outside, zero(), g)};
+                });
+}
+
+}  // namespace
+
+TS_REGISTER_KERNEL("relu", Autograd, &relu_autograd);
+TS_REGISTER_KERNEL("gelu", Autograd, &gelu_autograd);
+TS_REGISTER_KERNEL("silu", Autograd, &silu_autograd);
+TS_REGISTER_KERNEL("softplus", Autograd, &softplus_autograd);
+TS_REGISTER_KERNEL("leaky_relu", Autograd, &leaky_relu_autograd);
+TS_REGISTER_KERNEL("elu", Autograd, &elu_autograd);
+TS_REGISTER_KERNEL("hardtanh", Autograd, &hardtanh_autograd);
+
+}  // namespace tessera
