@@ -21,7 +21,9 @@ using autograd::reduce_grad;
 using autograd::SavedTensor;
 using autograd::TensorVec;
 
-bool needs(const Node& n, size_t i) { return n.next_edges()[i].valid(); }
+bool needs(const Node& n, size_t i) {
+  return n.next_edges()[i].valid();
+}
 
 struct Info {
   DimVector shape;
@@ -39,7 +41,9 @@ Tensor scaled(const Tensor& t, const Scalar& s) {
   return ops::mul(t, wrapped_scalar(s));
 }
 
-Tensor mT(const Tensor& t) { return ops::transpose(t, -2, -1); }
+Tensor mT(const Tensor& t) {
+  return ops::transpose(t, -2, -1);
+}
 
 // Saves the operands a formula needs: a's gradient uses b and b's uses a.
 template <class N>
@@ -84,7 +88,8 @@ struct MatmulBackward0 final : PairBackward {
       if (da >= 3 && db <= 2) {
         // b is shared by every batch: one product over the folded rows.
         const int64_t k = A.sizes()[da - 1], n = G.sizes()[G.dim() - 1];
-        gb = ops::mm(ops::t(ops::reshape(A, std::vector<int64_t>{-1, k})), ops::reshape(G, std::vector<int64_t>{-1, n}));
+        gb =
+            ops::mm(ops::t(ops::reshape(A, std::vector<int64_t>{-1, k})), ops::reshape(G, std::vector<int64_t>{-1, n}));
       } else {
         gb = ops::matmul(mT(A), G);  // (*, k, n)
       }
@@ -224,8 +229,7 @@ struct AddmmBackward final : Node {
 };
 
 template <bool Batched>
-Tensor addmm_autograd(const Tensor& self, const Tensor& m1, const Tensor& m2, const Scalar& beta,
-                      const Scalar& alpha) {
+Tensor addmm_autograd(const Tensor& self, const Tensor& m1, const Tensor& m2, const Scalar& beta, const Scalar& alpha) {
   Tensor out = autograd::below_autograd(
       [&] { return Batched ? ops::baddbmm(self, m1, m2, beta, alpha) : ops::addmm(self, m1, m2, beta, alpha); });
   if (auto n = autograd::make_node<AddmmBackward>({&self, &m1, &m2})) {

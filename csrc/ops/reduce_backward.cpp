@@ -58,9 +58,8 @@ struct SumMeanBackward final : Node {
 
 template <bool Mean>
 Tensor sum_mean_autograd(const Tensor& self, OptionalIntArrayRef dim, bool keepdim, std::optional<DType> dtype) {
-  Tensor out = autograd::below_autograd([&] {
-    return Mean ? ops::mean(self, dim, keepdim, dtype) : ops::sum(self, dim, keepdim, dtype);
-  });
+  Tensor out = autograd::below_autograd(
+      [&] { return Mean ? ops::mean(self, dim, keepdim, dtype) : ops::sum(self, dim, keepdim, dtype); });
   if (auto n = autograd::make_node<SumMeanBackward>({&self})) {
     n->input_shape = DimVector(self.sizes());
     n->input_dtype = self.dtype();
@@ -74,15 +73,20 @@ Tensor sum_mean_autograd(const Tensor& self, OptionalIntArrayRef dim, bool keepd
   return out;
 }
 
-
 // ---- prod, max/min, amax/amin, var/std, norm, logsumexp ---------------------------------------
 
 using autograd::SavedTensor;
 using rl_backward::unsqueeze_reduced;
 
-Tensor scalar_t(double v) { return wrapped_scalar(Scalar(v)); }
-bool needs(const Node& n, size_t i) { return n.next_edges()[i].valid(); }
-uint64_t all_mask(int64_t ndim) { return ndim == 0 ? 0 : (ndim >= 64 ? ~uint64_t(0) : (uint64_t(1) << ndim) - 1); }
+Tensor scalar_t(double v) {
+  return wrapped_scalar(Scalar(v));
+}
+bool needs(const Node& n, size_t i) {
+  return n.next_edges()[i].valid();
+}
+uint64_t all_mask(int64_t ndim) {
+  return ndim == 0 ? 0 : (ndim >= 64 ? ~uint64_t(0) : (uint64_t(1) << ndim) - 1);
+}
 uint64_t dims_mask(IntArrayRef dims, int64_t ndim, const char* op) {
   if (dims.empty()) return all_mask(ndim);
   uint64_t m = 0;
@@ -114,7 +118,8 @@ Tensor prod_safe_zeros_backward(const Tensor& grad, const Tensor& x, int64_t dim
   if (x.numel() == 0) return ops::expand(grad, x.sizes());
   if (x.sizes()[dim] == 1) return ops::expand(grad, x.sizes());
   Tensor front = ops::cumprod(rl_backward::shift(x, dim, 1, 1.0), dim);
-  Tensor back = rl_backward::flip_dim(ops::cumprod(rl_backward::flip_dim(rl_backward::shift(x, dim, -1, 1.0), dim), dim), dim);
+  Tensor back =
+      rl_backward::flip_dim(ops::cumprod(rl_backward::flip_dim(rl_backward::shift(x, dim, -1, 1.0), dim), dim), dim);
   return ops::mul(grad, ops::mul(front, back));
 }
 
@@ -184,9 +189,7 @@ struct EvenlyDistributeBackward final : Node {
       if (full) m = ops::logical_or(m, ops::logical_and(ops::isnan(xd), ops::isnan(r)));
       return m;
     });
-    Tensor count = constant([&] {
-      return ops::sum(sel, mask_dims(mask, nd), true, x.dtype());
-    });
+    Tensor count = constant([&] { return ops::sum(sel, mask_dims(mask, nd), true, x.dtype()); });
     return {ops::mul(ops::div(grad, count), sel)};
   }
   void release_saved() override {
@@ -211,7 +214,8 @@ Tensor max_all_autograd(const Tensor& self) {
 
 template <bool IsMax>
 Tensor amax_autograd(const Tensor& self, IntArrayRef dim, bool keepdim) {
-  Tensor out = autograd::below_autograd([&] { return IsMax ? ops::amax(self, dim, keepdim) : ops::amin(self, dim, keepdim); });
+  Tensor out =
+      autograd::below_autograd([&] { return IsMax ? ops::amax(self, dim, keepdim) : ops::amin(self, dim, keepdim); });
   if (auto n = autograd::make_node<EvenlyDistributeBackward>({&self})) {
     n->op_name = IsMax ? "AmaxBackward0" : "AminBackward0";
     n->mask = dims_mask(dim, self.dim(), IsMax ? "amax" : "amin");
@@ -241,7 +245,8 @@ struct SelectIndexBackward final : Node {
 
 template <bool IsMax>
 std::tuple<Tensor, Tensor> max_dim_autograd(const Tensor& self, int64_t dim, bool keepdim) {
-  auto res = autograd::below_autograd([&] { return IsMax ? ops::max(self, dim, keepdim) : ops::min(self, dim, keepdim); });
+  auto res =
+      autograd::below_autograd([&] { return IsMax ? ops::max(self, dim, keepdim) : ops::min(self, dim, keepdim); });
   if (auto n = autograd::make_node<SelectIndexBackward>({&self})) {
     n->op_name = IsMax ? "MaxBackward0" : "MinBackward0";
     n->dim = self.dim() == 0 ? 0 : wrap_dim(dim, self.dim(), IsMax ? "max" : "min");
@@ -287,9 +292,8 @@ struct VarStdBackward final : Node {
 
 template <bool IsStd>
 Tensor var_std_autograd(const Tensor& self, OptionalIntArrayRef dim, std::optional<double> correction, bool keepdim) {
-  Tensor out = autograd::below_autograd([&] {
-    return IsStd ? ops::std(self, dim, correction, keepdim) : ops::var(self, dim, correction, keepdim);
-  });
+  Tensor out = autograd::below_autograd(
+      [&] { return IsStd ? ops::std(self, dim, correction, keepdim) : ops::var(self, dim, correction, keepdim); });
   if (auto n = autograd::make_node<VarStdBackward>({&self})) {
     n->is_std = IsStd;
     n->mask = dim ? dims_mask(*dim, self.dim(), IsStd ? "std" : "var") : all_mask(self.dim());
@@ -345,8 +349,8 @@ struct NormBackward final : Node {
         Tensor scaled = ops::mul(ops::mul(sgn, ops::pow(ops::add(absx, xz), scalar_t(p - 1))), nxz);
         out = ops::mul(ops::mul(scaled, grad), ops::pow(norm, scalar_t(1 - p)));
       } else {
-        Tensor scaled = p < 2.0 ? ops::mul(sgn, ops::pow(absx, scalar_t(p - 1)))
-                                : ops::mul(x, ops::pow(absx, scalar_t(p - 2)));
+        Tensor scaled =
+            p < 2.0 ? ops::mul(sgn, ops::pow(absx, scalar_t(p - 1))) : ops::mul(x, ops::pow(absx, scalar_t(p - 2)));
         Tensor z = norm_zero();
         Tensor nz = constant([&] { return ops::logical_not(z); });
         Tensor scale = ops::mul(ops::div(grad, ops::add(ops::pow(norm, scalar_t(p - 1)), z)), nz);

@@ -106,9 +106,7 @@ struct CumsumBackward0 final : Node {
   int64_t dim = 0;
   DType input_dtype = DType::Float32;
   std::string name() const override { return "CumsumBackward0"; }
-  TensorVec apply(TensorVec&& g) override {
-    return {autograd::to_input_dtype(reverse_cumsum(g[0], dim), input_dtype)};
-  }
+  TensorVec apply(TensorVec&& g) override { return {autograd::to_input_dtype(reverse_cumsum(g[0], dim), input_dtype)}; }
 };
 
 Tensor cumsum_autograd(const Tensor& self, int64_t dim, std::optional<DType> dtype) {
@@ -143,7 +141,8 @@ Tensor cumprod_grad(const Tensor& g, const Tensor& x, const Tensor& out, int64_t
     Tensor term1 = ops::where(before, ops::div(reverse_cumsum(w, dim), ops::where(before, x, one())), zero());
     Tensor p = ops::cumprod(ops::where(between, x, one()), dim);
     Tensor b = ops::sum(ops::where(block, ops::mul(g, p), zero()), std::vector<int64_t>{dim}, true);
-    Tensor a = ops::sum(ops::where(first, rl_backward::shift(out, dim, 1, 1.0), zero()), std::vector<int64_t>{dim}, true);
+    Tensor a =
+        ops::sum(ops::where(first, rl_backward::shift(out, dim, 1, 1.0), zero()), std::vector<int64_t>{dim}, true);
     return ops::add(term1, ops::where(first, ops::mul(a, b), zero()));
   }
   // X[..., i, k] = x_k for k != i and 1 for k == i: cumprod(X)[..., i, k] = prod_{j<=k, j!=i} x_j.

@@ -38,9 +38,8 @@ struct GatherFromBackward final : Node {
 
 // Indices are unique along dim in every use (sort, topk, max.dim), so scatter-add equals scatter.
 Tensor scatter_into(const Tensor& src, int64_t dim, const Tensor& index, IntArrayRef shape) {
-  Tensor out = autograd::below_autograd([&] {
-    return ops::scatter_add(ops::zeros(shape, src.dtype(), src.device()), dim, index, src);
-  });
+  Tensor out = autograd::below_autograd(
+      [&] { return ops::scatter_add(ops::zeros(shape, src.dtype(), src.device()), dim, index, src); });
   if (auto n = autograd::make_node<ScatterIntoBackward>({&src})) {
     n->dim = dim;
     n->index = index;
@@ -77,8 +76,7 @@ struct ValuesSelectBackward final : Node {
   }
 };
 
-std::tuple<Tensor, Tensor> record(const char* name, const Tensor& self, int64_t dim,
-                                  std::tuple<Tensor, Tensor> res) {
+std::tuple<Tensor, Tensor> record(const char* name, const Tensor& self, int64_t dim, std::tuple<Tensor, Tensor> res) {
   if (auto n = autograd::make_node<ValuesSelectBackward>({&self})) {
     n->op_name = name;
     n->dim = self.dim() == 0 ? 0 : wrap_dim(dim, self.dim(), name);
