@@ -352,3 +352,25 @@ def test_grad_fn_names(seed):
     }
     for name, out in names.items():
         assert out.grad_fn.name() == name
+
+
+def test_saved_tensors_checked_and_released(seed):
+    a, b = f64((3, 4), (4, 2))
+    y = ts.matmul(a, b).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="second time"):
+        y.backward()
+    z = ts.cumprod(a, 1).sum()
+    z.backward()
+    with pytest.raises(RuntimeError, match="second time"):
+        z.backward()
+
+
+def test_inplace_after_save_raises(seed):
+    x = f64((3, 4))[0]
+    h = x * 1.0
+    y = ts.std(h, 0).sum()
+    with ts.no_grad():
+        h.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
