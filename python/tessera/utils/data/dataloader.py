@@ -127,12 +127,20 @@ def _worker_loop(dataset, index_queue, result_queue, collate_fn, auto_collation,
         except Exception:
             data = _ExceptionWrapper(f"in DataLoader worker process {worker_id}")
         result_queue.put((task_epoch, idx, data))
+    # Exiting must not wait for the parent to read results it no longer wants (an abandoned epoch).
+    result_queue.cancel_join_thread()
+
+
+def _base_seed(loader):
+    """Worker seeds derive from one draw of the loader's generator (the default one when None)."""
+    return ts.randint(0, 2**62, (1,), generator=loader.generator).item()
 
 
 class _SingleProcessIter:
     def __init__(self, loader):
         self.loader = loader
         self.auto_collation = loader.batch_sampler is not None or loader._iterable_batched
+        _base_seed(loader)  # drawn as in the multi-process case, so the shuffle order is the same
         if loader._is_iterable:
             self.data_iter = iter(loader.dataset)
         else:
@@ -167,7 +175,7 @@ class _MultiProcessIter:
             ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
         elif isinstance(ctx, str):
             ctx = mp.get_context(ctx)
-        base_seed = ts.randint(0, 2**62, (1,), generator=ld.generator).item()
+        base_seed = _base_seed(ld)
         self.result_queue = ctx.Queue()
         self.index_queues, self.workers = [], []
         auto = ld.batch_sampler is not None or ld._iterable_batched
