@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 #include <set>
+#include <unordered_set>
 
 #include "core/error.h"
 #include "ops/copy.h"
@@ -85,6 +86,7 @@ class JsonParser {
     char c = peek();
     if (c == '{') {
       v.kind = Json::Object;
+      std::unordered_set<std::string> seen;  // duplicate keys are an error (linear time for big headers)
       ++pos_;
       skip_ws();
       if (peek() == '}') {
@@ -97,8 +99,7 @@ class JsonParser {
         std::string key = parse_string();
         skip_ws();
         expect(':');
-        for (auto& m : v.members)
-          TS_CHECK_VALUE(m.first != key, "[load] invalid safetensors header: duplicate key \"", key, "\"");
+        TS_CHECK_VALUE(seen.insert(key).second, "[load] invalid safetensors header: duplicate key \"", key, "\"");
         v.members.emplace_back(std::move(key), parse_value(depth + 1));
         skip_ws();
         char d = peek();
@@ -309,23 +310,23 @@ SafetensorsEntry parse_entry(const std::string& name, const Json& v) {
   SafetensorsEntry e;
   e.name = name;
   e.dtype = dtype_from_code(dtype->str, name);
+  // The product of the non-zero dimensions must fit in int64 even for an empty tensor, so that
+  // strides computed from the shape cannot overflow.
   uint64_t numel = 1;
-  bool overflow = false;
   for (const auto& d : shape->items) {
     uint64_t n = as_uint(d, name, "shape");
-    TS_CHECK_VALUE(n <= uint64_t(INT64_MAX), "[load] tensor \"", name, "\": shape dimension ", n, " is too large");
     e.shape.push_back(static_cast<int64_t>(n));
-    if (n != 0 && numel > UINT64_MAX / n) overflow = true;
-    else numel *= n;
+    TS_CHECK_VALUE(n <= uint64_t(INT64_MAX) && (n == 0 || numel <= uint64_t(INT64_MAX) / n), "[load] tensor \"", name,
+                   "\": shape is too large (the product of its dimensions overflows int64)");
+    if (n != 0) numel *= n;
   }
-  bool empty = std::find(e.shape.begin(), e.shape.end(), 0) != e.shape.end();
-  if (empty) numel = 0, overflow = false;
+  if (std::find(e.shape.begin(), e.shape.end(), 0) != e.shape.end()) numel = 0;
   e.begin = as_uint(offsets->items[0], name, "data_offsets");
   e.end = as_uint(offsets->items[1], name, "data_offsets");
   TS_CHECK_VALUE(e.begin <= e.end, "[load] tensor \"", name, "\": data_offsets [", e.begin, ", ", e.end,
                  "] end before they begin");
   uint64_t isz = itemsize(e.dtype);
-  TS_CHECK_VALUE(!overflow && numel <= UINT64_MAX / isz && numel * isz == e.end - e.begin, "[load] tensor \"", name,
+  TS_CHECK_VALUE(numel <= UINT64_MAX / isz && numel * isz == e.end - e.begin, "[load] tensor \"", name,
                  "\": shape ", shape_str(e.shape), " of dtype ", dtype->str, " needs a different byte length than its data_offsets [",
                  e.begin, ", ", e.end, "] give");
   return e;

@@ -177,6 +177,8 @@ BAD = [
     ("negative dim", header_file({"a": {"dtype": "U8", "shape": [-1], "data_offsets": [0, 0]}})),
     ("float dim", header_file({"a": {"dtype": "U8", "shape": [1.5], "data_offsets": [0, 0]}})),
     ("overflow product", header_file({"a": {"dtype": "F64", "shape": [2**32, 2**32, 2], "data_offsets": [0, 0]}})),
+    ("empty but huge", header_file({"a": {"dtype": "U8", "shape": [0, 2**62, 2**62], "data_offsets": [0, 0]}})),
+    ("dim > int64", header_file({"a": {"dtype": "U8", "shape": [0, 2**63], "data_offsets": [0, 0]}})),
     ("number > 2^64", header_file(None, raw=b'{"a":{"dtype":"U8","shape":[99999999999999999999],'
                                                b'"data_offsets":[0,0]}}')),
     ("duplicate key", header_file(None, raw=b'{"a":{"dtype":"U8","shape":[0],"data_offsets":[0,0]},'
@@ -207,6 +209,8 @@ def test_valid_edge_headers():
     assert set(out) == {"a\u00e9\n", "b", "c"}
     assert out["b"].tolist() == [1, 2]
     assert ts.safetensors.load(header_file({})) == {}
+    out = ts.safetensors.load(header_file({"e": {"dtype": "F32", "shape": [0, 2**40], "data_offsets": [0, 0]}}))
+    assert tuple(out["e"].shape) == (0, 2**40)
 
 
 @pytest.mark.parametrize("dtype", ALL_DTYPES)
