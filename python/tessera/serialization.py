@@ -111,4 +111,3 @@ def _tensor_reduce(self):
 
 
 Tensor.__reduce__ = _tensor_reduce
-Tensor.__reduce_ex__ = lambda self, protocol: _tensor_reduce(self)
