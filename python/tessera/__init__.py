@@ -23,3 +23,7 @@ from ._creation import tensor, as_tensor  # noqa: E402
 from ._tensor_str import set_printoptions, get_printoptions  # noqa: E402
 from . import nn  # noqa: E402,F401
 from . import optim  # noqa: E402,F401
+from .serialization import save, load  # noqa: E402
+from . import safetensors  # noqa: E402,F401
+from . import utils  # noqa: E402,F401
+from . import datasets  # noqa: E402,F401
