@@ -154,3 +154,14 @@ def test_clip_grad_norm_matches_torch(seed):
     assert float(sn) == pytest.approx(float(tn), rel=1e-5)
     for t, s in zip(tp, sp):
         assert_close(s.grad, t.grad, rtol=1e-5, atol=1e-6)
+
+
+def test_state_dict_save_load_round_trip(seed, tmp_path):
+    s = build(ts)
+    path = tmp_path / "model.safetensors"
+    ts.save(s.state_dict(), str(path))
+    other = build(ts)
+    other.load_state_dict(ts.load(str(path)))
+    for (n1, a), (n2, b) in zip(s.state_dict().items(), other.state_dict().items()):
+        assert n1 == n2
+        assert_close(b, torch.from_numpy(a.numpy().copy()))
