@@ -200,7 +200,8 @@ void nll_backward_cpu(const Tensor& gi, const Tensor& g, const Tensor& input, co
             o[j * s] = static_cast<scalar_t>(coef * (p[j] / z * qsum - q));
           }
         } else {
-          for (int64_t j = 0; j < c; ++j) o[j * s] = static_cast<scalar_t>(-coef * sm * (w ? static_cast<double>(w[j]) : 1.0));
+          for (int64_t j = 0; j < c; ++j)
+            o[j * s] = static_cast<scalar_t>(-coef * sm * (w ? static_cast<double>(w[j]) : 1.0));
           o[t[i] * s] = static_cast<scalar_t>(-coef * (sm * wt + (1 - ls) * wt));
         }
       }
@@ -220,7 +221,8 @@ void embedding_backward_cpu(const Tensor& gw, const Tensor& g, const Tensor& ind
         if (r == padding_idx) continue;
         scalar_t* o = out + r * d;
         const scalar_t* gr = src + i * d;
-        for (int64_t j = 0; j < d; ++j) o[j] = static_cast<scalar_t>(static_cast<opmath_t<scalar_t>>(o[j]) + static_cast<opmath_t<scalar_t>>(gr[j]));
+        for (int64_t j = 0; j < d; ++j)
+          o[j] = static_cast<scalar_t>(static_cast<opmath_t<scalar_t>>(o[j]) + static_cast<opmath_t<scalar_t>>(gr[j]));
       }
     };
     if (indices.dtype() == DType::Int32)

@@ -36,7 +36,9 @@ using autograd::Node;
 using autograd::SavedTensor;
 using autograd::TensorVec;
 
-Tensor mT(const Tensor& t) { return ops::transpose(t, -2, -1); }
+Tensor mT(const Tensor& t) {
+  return ops::transpose(t, -2, -1);
+}
 
 // Key/value heads repeated for grouped-query attention (dim -3), as the forward.
 Tensor repeat_heads(const Tensor& t, int64_t groups) {
@@ -82,8 +84,8 @@ struct SdpaBackward final : Node {
            v = repeat_heads(v_saved.unpack(me), groups);
     Tensor mask = mask_saved.defined() ? mask_saved.unpack(me) : Tensor();
     Tensor drop = drop_saved.defined() ? drop_saved.unpack(me) : Tensor();
-    Tensor p = autograd::grad_enabled() ? ops::softmax(masked_scores(q, k, mask, causal, scale), -1)
-                                        : p_saved.unpack(me);
+    Tensor p =
+        autograd::grad_enabled() ? ops::softmax(masked_scores(q, k, mask, causal, scale), -1) : p_saved.unpack(me);
     Tensor g = to_dtype(grads[0], q.dtype());
     Tensor pd = drop.defined() ? ops::mul(p, drop) : p;
     TensorVec out(4);
@@ -115,8 +117,9 @@ Tensor sdpa_autograd(const Tensor& q, const Tensor& k, const Tensor& v, const st
   Tensor none;
   const Tensor* mp = attn_mask ? &*attn_mask : &none;
   auto n = autograd::make_node<SdpaBackward>({&q, &k, &v, mp});
-  if (!n) return autograd::below_autograd(
-      [&] { return ops::scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal, scale, enable_gqa); });
+  if (!n)
+    return autograd::below_autograd(
+        [&] { return ops::scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal, scale, enable_gqa); });
   // The op checks the arguments and gives the result without dropout; P (and the dropout mask)
   // are recomputed here for the backward.
   Tensor out = autograd::below_autograd([&] {

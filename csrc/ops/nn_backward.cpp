@@ -121,9 +121,9 @@ struct PadBackward final : Node {
       sn *= in_shape[d];
     }
     for (int64_t d = 0; d < nd - k; ++d) lead *= in_shape[d];
-    Tensor iota = ops::reshape(ops::arange(Scalar(static_cast<int64_t>(0)), Scalar(sn), Scalar(static_cast<int64_t>(1)),
-                                           DType::Int64),
-                               spatial);
+    Tensor iota = ops::reshape(
+        ops::arange(Scalar(static_cast<int64_t>(0)), Scalar(sn), Scalar(static_cast<int64_t>(1)), DType::Int64),
+        spatial);
     Tensor src = ops::reshape(ops::pad(iota, pads, mode_name, std::nullopt), std::vector<int64_t>{-1});
     Tensor go = ops::reshape(to_dtype(g[0], dtype), std::vector<int64_t>{lead, src.numel()});
     std::vector<int64_t> gshape{lead, sn};

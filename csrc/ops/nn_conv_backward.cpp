@@ -36,9 +36,9 @@ struct ConvolutionBackward final : Node {
     const auto& e = next_edges();
     auto me = shared_from_this();
     Tensor x = x_saved.unpack(me), w = w_saved.unpack(me);
-    TS_CHECK_NOT_IMPLEMENTED(!autograd::grad_enabled() || !(grads[0].requires_grad() || x.requires_grad() ||
-                                                            w.requires_grad()),
-                             "[conv2d] double backward (create_graph=True) is not implemented");
+    TS_CHECK_NOT_IMPLEMENTED(
+        !autograd::grad_enabled() || !(grads[0].requires_grad() || x.requires_grad() || w.requires_grad()),
+        "[conv2d] double backward (create_graph=True) is not implemented");
     const DType dt = x.dtype();
     const DType cdt = (dt == DType::Float16 || dt == DType::BFloat16) ? DType::Float32 : dt;
     const bool batched = x.dim() == 4;
@@ -91,8 +91,8 @@ std::shared_ptr<ConvolutionBackward> conv_node(const Tensor& input, const Tensor
   return n;
 }
 
-Tensor conv2d_autograd(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias,
-                       IntArrayRef stride, IntArrayRef padding, IntArrayRef dilation, int64_t groups) {
+Tensor conv2d_autograd(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias, IntArrayRef stride,
+                       IntArrayRef padding, IntArrayRef dilation, int64_t groups) {
   Tensor out =
       autograd::below_autograd([&] { return ops::conv2d(input, weight, bias, stride, padding, dilation, groups); });
   if (auto n = conv_node(input, weight, bias, stride, dilation, groups)) {

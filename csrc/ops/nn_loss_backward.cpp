@@ -31,7 +31,9 @@ using autograd::Node;
 using autograd::SavedTensor;
 using autograd::TensorVec;
 
-bool needs(const Node& n, size_t i) { return n.next_edges()[i].valid(); }
+bool needs(const Node& n, size_t i) {
+  return n.next_edges()[i].valid();
+}
 
 Reduction reduction_of(std::string_view r) {
   return r == "none" ? Reduction::None : r == "sum" ? Reduction::Sum : Reduction::Mean;

@@ -21,7 +21,8 @@
 
 namespace tessera {
 
-TS_DEFINE_STUB(softmax_backward_stub, "softmax_backward", void(const Tensor&, const Tensor&, const Tensor&, int64_t, bool));
+TS_DEFINE_STUB(softmax_backward_stub, "softmax_backward",
+               void(const Tensor&, const Tensor&, const Tensor&, int64_t, bool));
 TS_DEFINE_STUB(layer_norm_backward_stub, "layer_norm_backward",
                void(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, int64_t,
                     int64_t, double));
@@ -35,7 +36,9 @@ using autograd::Node;
 using autograd::SavedTensor;
 using autograd::TensorVec;
 
-bool needs(const Node& n, size_t i) { return n.next_edges()[i].valid(); }
+bool needs(const Node& n, size_t i) {
+  return n.next_edges()[i].valid();
+}
 
 struct SoftmaxBackward final : Node {
   SavedTensor out_saved;
@@ -69,7 +72,8 @@ struct SoftmaxBackward final : Node {
 
 template <bool Log>
 Tensor softmax_autograd(const Tensor& input, int64_t dim, std::optional<DType> dtype) {
-  Tensor out = autograd::below_autograd([&] { return Log ? ops::log_softmax(input, dim, dtype) : ops::softmax(input, dim, dtype); });
+  Tensor out = autograd::below_autograd(
+      [&] { return Log ? ops::log_softmax(input, dim, dtype) : ops::softmax(input, dim, dtype); });
   if (auto n = autograd::make_node<SoftmaxBackward>({&input})) {
     n->dim = input.dim() == 0 ? 0 : wrap_dim(dim, input.dim(), Log ? "log_softmax" : "softmax");
     n->log = Log;
