@@ -1,12 +1,17 @@
 // Fused backward kernels of softmax / log_softmax, layer_norm, rms_norm, class-index nll /
 // cross entropy and embedding: one pass per row, accumulation in opmath (float for the 16-bit
 // types) or double where a row sum feeds every element.
+// Lets GCC if-convert the selects of cpu::exp_nonpos and vectorise its loops (clang's default).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math")
+#endif
 #include <algorithm>
 #include <cmath>
 #include <mutex>
 #include <vector>
 
 #include "core/dispatch_type.h"
+#include "cpu/fast_math.h"
 #include "cpu/parallel.h"
 #include "ops/nn_backward_stubs.h"
 
@@ -27,7 +32,7 @@ void softmax_bwd_rows(T* gi, const T* g, const T* y, int64_t outer, int64_t d, i
         if (log) {
           for (int64_t j = 0; j < d; ++j) sum += static_cast<acc_t>(gr[j]);
           for (int64_t j = 0; j < d; ++j)
-            o[j] = static_cast<T>(static_cast<acc_t>(gr[j]) - std::exp(static_cast<acc_t>(yr[j])) * sum);
+            o[j] = static_cast<T>(static_cast<acc_t>(gr[j]) - cpu::exp_nonpos(static_cast<acc_t>(yr[j])) * sum);
         } else {
           for (int64_t j = 0; j < d; ++j) sum += static_cast<acc_t>(gr[j]) * static_cast<acc_t>(yr[j]);
           for (int64_t j = 0; j < d; ++j)
@@ -56,7 +61,7 @@ void softmax_bwd_rows(T* gi, const T* g, const T* y, int64_t outer, int64_t d, i
                      for (int64_t i = 0; i < w; ++i) {
                        const int64_t k = base + j * inner + i;
                        const acc_t gv = static_cast<acc_t>(g[k]), yv = static_cast<acc_t>(y[k]);
-                       gi[k] = static_cast<T>(log ? gv - std::exp(yv) * sum[i] : yv * (gv - sum[i]));
+                       gi[k] = static_cast<T>(log ? gv - cpu::exp_nonpos(yv) * sum[i] : yv * (gv - sum[i]));
                      }
                  }
                });
