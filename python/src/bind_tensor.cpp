@@ -8,13 +8,15 @@
 namespace tessera::python {
 
 namespace {
-nb::object g_dtype_objects[kNumDTypes];
-nb::object g_size_type;  // tessera.Size, set from Python once the package is imported
+// Owned references that are never released: static nb::object destructors would run after the
+// interpreter has shut down and touch freed memory.
+PyObject* g_dtype_objects[kNumDTypes] = {};
+PyObject* g_size_type = nullptr;  // tessera.Size, set from Python once the package is imported
 
 nb::object make_size(IntArrayRef sizes) {
   nb::tuple t = nb::steal<nb::tuple>(PyTuple_New(static_cast<Py_ssize_t>(sizes.size())));
   for (size_t i = 0; i < sizes.size(); ++i) PyTuple_SET_ITEM(t.ptr(), i, PyLong_FromLongLong(sizes[i]));
-  if (g_size_type.is_valid()) return g_size_type(t);
+  if (g_size_type) return nb::handle(g_size_type)(t);
   return t;
 }
 
@@ -25,7 +27,7 @@ nb::tuple make_tuple(IntArrayRef v) {
 }
 }  // namespace
 
-nb::handle dtype_object(DType t) { return g_dtype_objects[static_cast<int>(t)]; }
+nb::handle dtype_object(DType t) { return nb::handle(g_dtype_objects[static_cast<int>(t)]); }
 
 nb::object device_object(Device d) {
   PyDevice p{d};
@@ -81,8 +83,8 @@ TS_BINDER(tensor_core, 0) {
       .def("__reduce__", [](const PyDType& d) { return std::string(dtype_name(d.type)); });
   for (int i = 0; i < kNumDTypes; ++i) {
     DType t = static_cast<DType>(i);
-    g_dtype_objects[i] = nb::cast(PyDType{t});
-    m.attr(std::string(dtype_name(t)).c_str()) = g_dtype_objects[i];
+    g_dtype_objects[i] = nb::cast(PyDType{t}).release().ptr();
+    m.attr(std::string(dtype_name(t)).c_str()) = nb::handle(g_dtype_objects[i]);
   }
 
   nb::class_<PyDevice>(m, "device")
@@ -105,7 +107,10 @@ TS_BINDER(tensor_core, 0) {
         return r + ")";
       });
 
-  m.def("_set_size_type", [](nb::object t) { g_size_type = t; });
+  m.def("_set_size_type", [](nb::object t) {
+    Py_XDECREF(g_size_type);
+    g_size_type = t.release().ptr();
+  });
   m.def("_registered_ops", [] { return Dispatcher::instance().op_names(); });
 
   // Tensor(t) shares t's TensorImpl: what Python subclasses (nn.Parameter) build on.
