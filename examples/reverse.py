@@ -73,7 +73,7 @@ def progress(step, total, loss, start):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--steps", type=int, default=600)
+    ap.add_argument("--steps", type=int, default=1200)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--length", type=int, default=12)
     ap.add_argument("--vocab", type=int, default=10)

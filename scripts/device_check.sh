@@ -6,6 +6,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/out}
 mkdir -p "$OUT"
+# The image's first g++ (/opt/gcc) pairs with another libstdc++ than the one loaded at run time:
+# C++ exceptions then crash the process. The system compiler matches the system runtime.
+if [ -z "${CXX:-}" ] && [ -x /usr/bin/g++ ]; then export CXX=/usr/bin/g++; fi
 python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site
 {
   echo "== $(date -u) $(git rev-parse --short HEAD 2>/dev/null) on $(nvidia-smi -L 2>/dev/null | head -1)"

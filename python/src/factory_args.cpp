@@ -83,7 +83,7 @@ std::optional<GeneratorPtr> parse_generator(const char* op, nb::handle obj) {
 void check_requires_grad(const char* op, nb::handle obj) {
   if (!obj.is_valid()) return;
   TS_CHECK_TYPE(PyBool_Check(obj.ptr()), "[", op, "] argument 'requires_grad' must be bool, not ", py_type_name(obj));
-  TS_CHECK_NOT_IMPLEMENTED(obj.ptr() == Py_False, "[", op, "] requires_grad=True needs autograd");
+  TS_CHECK_NOT_IMPLEMENTED(obj.ptr() == Py_False, "[", op, "] requires_grad=True is handled by tessera.", op, ", not _C");
 }
 
 FactoryKwargs parse_factory_kwargs(const char* op, const nb::kwargs& kwargs, std::initializer_list<const char*> extra,

@@ -42,7 +42,7 @@ double parse_double(const char* op, nb::handle obj, const char* name);
 std::optional<DType> parse_dtype(const char* op, nb::handle obj);
 std::optional<Device> parse_device(const char* op, nb::handle obj);
 std::optional<GeneratorPtr> parse_generator(const char* op, nb::handle obj);
-// requires_grad must be a bool; True raises NotImplementedError until autograd exists.
+// requires_grad must be a bool; True is applied by the Python wrappers (tessera/_factory_grad.py).
 void check_requires_grad(const char* op, nb::handle obj);
 std::string py_type_name(nb::handle obj);
 

@@ -9,8 +9,10 @@ __all__ = ["tensor", "as_tensor"]
 def _check_requires_grad(op, requires_grad):
     if not isinstance(requires_grad, bool):
         raise TypeError(f"[{op}] argument 'requires_grad' must be bool, not {type(requires_grad).__name__}")
-    if requires_grad:
-        raise NotImplementedError(f"[{op}] requires_grad=True needs autograd")
+
+
+def _mark(t, requires_grad):
+    return t.requires_grad_() if requires_grad else t
 
 
 def _to(t, dtype, device, copy=False):
@@ -32,11 +34,11 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     if pin_memory:
         raise NotImplementedError("[tensor] pin_memory=True needs the CUDA backend")
     if isinstance(data, _C.Tensor):
-        return _to(data, dtype, device, copy=True)
+        return _mark(_to(data.detach(), dtype, device, copy=True), requires_grad)
     if isinstance(data, _np.ndarray):
         out = _C.from_numpy(_np.ascontiguousarray(data)).clone()
-        return _to(out, dtype, device)
-    return _C._tensor_from_data(data, dtype, device)
+        return _mark(_to(out, dtype, device), requires_grad)
+    return _mark(_C._tensor_from_data(data, dtype, device), requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):

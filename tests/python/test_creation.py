@@ -33,6 +33,9 @@ def test_size_forms():
     assert ts.zeros(2).dtype == ts.float32 and ts.empty(1).dtype == ts.float32
     assert ts.zeros(2, device="cpu").device.type == "cpu"
     assert ts.zeros(2, requires_grad=False).shape == (2,)
+    for t in (ts.zeros(2, requires_grad=True), ts.randn(3, requires_grad=True), ts.tensor([1.0], requires_grad=True),
+              ts.full((2,), 1.5, requires_grad=True), ts.ones_like(ts.zeros(2), requires_grad=True)):
+        assert t.requires_grad and t.is_leaf
     assert tuple(ts.zeros((2, True)).shape) == tuple(torch.zeros((2, True)).shape)
 
 
