@@ -2,6 +2,7 @@
 // remainder, fmod, floor_divide (the Autograd kernels of those ops).
 #include <functional>
 
+#include "autograd/fn_backward.h"
 #include "autograd/formula_utils.h"
 #include "autograd/record.h"
 #include "autograd/saved_tensor.h"
@@ -31,7 +32,9 @@ struct InputInfo {
   }
 };
 
-bool needs(const Node& n, size_t i) { return n.next_edges()[i].valid(); }
+bool needs(const Node& n, size_t i) {
+  return n.next_edges()[i].valid();
+}
 
 // self + alpha * other (sub: alpha negated).
 struct AddBackward0 final : Node {
@@ -98,7 +101,8 @@ struct DivBackward0 final : Node {
 
 template <bool Sub>
 Tensor add_autograd(const Tensor& self, const Tensor& other, const Scalar& alpha) {
-  Tensor out = autograd::below_autograd([&] { return Sub ? ops::sub(self, other, alpha) : ops::add(self, other, alpha); });
+  Tensor out =
+      autograd::below_autograd([&] { return Sub ? ops::sub(self, other, alpha) : ops::add(self, other, alpha); });
   if (auto n = autograd::make_node<AddBackward0>({&self, &other})) {
     n->alpha = Sub ? (alpha.is_floating_point() ? Scalar(-alpha.to_double()) : Scalar(-alpha.to_int())) : alpha;
     n->self.set(self);
@@ -135,61 +139,20 @@ Tensor div_autograd(const Tensor& self, const Tensor& other, std::optional<std::
   return out;
 }
 
-Tensor true_divide_autograd(const Tensor& self, const Tensor& other) { return div_autograd(self, other, std::nullopt); }
-
-// A node whose formula is a function of the incoming gradient and the saved tensors; the
-// results are reduced to each input's shape and dtype (broadcasting, promotion).
-struct FnBackward final : Node {
-  using Formula = std::function<TensorVec(const FnBackward&, const Tensor&, const TensorVec&)>;
-  std::string op_name;
-  std::vector<SavedTensor> saved;
-  std::vector<std::pair<DimVector, DType>> inputs;
-  Formula formula;
-  std::string name() const override { return op_name; }
-  bool needs(size_t i) const { return next_edges()[i].valid(); }
-  TensorVec apply(TensorVec&& g) override {
-    auto me = shared_from_this();
-    TensorVec s;
-    for (const auto& t : saved) s.push_back(t.unpack(me));
-    TensorVec r = formula(*this, g[0], s);
-    r.resize(inputs.size());
-    for (size_t i = 0; i < r.size(); ++i) {
-      if (!needs(i) || !r[i].defined()) {
-        r[i] = Tensor();
-        continue;
-      }
-      r[i] = autograd::reduce_grad(r[i], inputs[i].first, inputs[i].second);
-    }
-    return r;
-  }
-  void release_saved() override {
-    for (auto& t : saved) t.reset();
-  }
-};
-
-// Records `out` as the result of a FnBackward node over `ins` (when one requires grad). `save`
-// lists the input tensors the formula needs; `save_out` appends the output (saved after
-// set_history, as the rules require).
-Tensor record(const char* name, const Tensor& out, std::initializer_list<const Tensor*> ins,
-              std::initializer_list<const Tensor*> save, bool save_out, FnBackward::Formula f) {
-  // Integer and bool results never carry gradients (PyTorch: x.to(torch.long) does not require grad).
-  if (!is_floating(out.dtype())) return out;
-  auto n = autograd::make_node<FnBackward>(ins);
-  if (!n) return out;
-  n->op_name = name;
-  for (const Tensor* t : ins) {
-    n->inputs.emplace_back(t->defined() ? DimVector(t->sizes()) : DimVector(), t->defined() ? t->dtype() : out.dtype());
-  }
-  for (const Tensor* t : save) n->saved.emplace_back(*t, false);  // undefined stays undefined
-  n->formula = std::move(f);
-  autograd::set_history(out, n);
-  if (save_out) n->saved.emplace_back(out, true);
-  return out;
+Tensor true_divide_autograd(const Tensor& self, const Tensor& other) {
+  return div_autograd(self, other, std::nullopt);
 }
 
+using autograd::FnBackward;
+using autograd::record;
+
 using F = FnBackward;
-Tensor zero() { return wrapped_scalar(Scalar(0.0)); }
-bool is_wrapped(const Tensor& t) { return t.impl()->is_wrapped_number(); }
+Tensor zero() {
+  return wrapped_scalar(Scalar(0.0));
+}
+bool is_wrapped(const Tensor& t) {
+  return t.impl()->is_wrapped_number();
+}
 
 // self^exponent. PyTorch: d/dself = g * e * self^(e-1), 0 where e == 0; d/de = g * out * log(self),
 // 0 where self == 0 and e >= 0. PowBackward0: tensor^number, 1: tensor^tensor, 2: number^tensor.
@@ -245,7 +208,8 @@ template <bool Floor>
 Tensor mod_autograd(const Tensor& self, const Tensor& other) {
   Tensor out = autograd::below_autograd([&] { return Floor ? ops::remainder(self, other) : ops::fmod(self, other); });
   const bool num = is_wrapped(other);
-  const char* name = Floor ? (num ? "RemainderBackward0" : "RemainderBackward1") : (num ? "FmodBackward0" : "FmodBackward1");
+  const char* name =
+      Floor ? (num ? "RemainderBackward0" : "RemainderBackward1") : (num ? "FmodBackward0" : "FmodBackward1");
   return record(name, out, {&self, &other}, {&self, &other}, false,
                 [](const F& n, const Tensor& g, const TensorVec& s) -> TensorVec {
                   TensorVec r(2);

@@ -3,6 +3,7 @@
 // covers scalar and tensor arguments.
 #include <functional>
 
+#include "autograd/fn_backward.h"
 #include "autograd/formula_utils.h"
 #include "autograd/record.h"
 #include "autograd/saved_tensor.h"
@@ -21,61 +22,20 @@ using autograd::Node;
 using autograd::SavedTensor;
 using autograd::TensorVec;
 
-// A node whose formula is a function of the incoming gradient and the saved tensors; the
-// results are reduced to each input's shape and dtype (broadcasting, promotion).
-struct FnBackward final : Node {
-  using Formula = std::function<TensorVec(const FnBackward&, const Tensor&, const TensorVec&)>;
-  std::string op_name;
-  std::vector<SavedTensor> saved;
-  std::vector<std::pair<DimVector, DType>> inputs;
-  Formula formula;
-  std::string name() const override { return op_name; }
-  bool needs(size_t i) const { return next_edges()[i].valid(); }
-  TensorVec apply(TensorVec&& g) override {
-    auto me = shared_from_this();
-    TensorVec s;
-    for (const auto& t : saved) s.push_back(t.unpack(me));
-    TensorVec r = formula(*this, g[0], s);
-    r.resize(inputs.size());
-    for (size_t i = 0; i < r.size(); ++i) {
-      if (!needs(i) || !r[i].defined()) {
-        r[i] = Tensor();
-        continue;
-      }
-      r[i] = autograd::reduce_grad(r[i], inputs[i].first, inputs[i].second);
-    }
-    return r;
-  }
-  void release_saved() override {
-    for (auto& t : saved) t.reset();
-  }
-};
-
-// Records `out` as the result of a FnBackward node over `ins` (when one requires grad). `save`
-// lists the input tensors the formula needs; `save_out` appends the output (saved after
-// set_history, as the rules require).
-Tensor record(const char* name, const Tensor& out, std::initializer_list<const Tensor*> ins,
-              std::initializer_list<const Tensor*> save, bool save_out, FnBackward::Formula f) {
-  // Integer and bool results never carry gradients (PyTorch: x.to(torch.long) does not require grad).
-  if (!is_floating(out.dtype())) return out;
-  auto n = autograd::make_node<FnBackward>(ins);
-  if (!n) return out;
-  n->op_name = name;
-  for (const Tensor* t : ins) {
-    n->inputs.emplace_back(t->defined() ? DimVector(t->sizes()) : DimVector(), t->defined() ? t->dtype() : out.dtype());
-  }
-  for (const Tensor* t : save) n->saved.emplace_back(*t, false);  // undefined stays undefined
-  n->formula = std::move(f);
-  autograd::set_history(out, n);
-  if (save_out) n->saved.emplace_back(out, true);
-  return out;
-}
+using autograd::FnBackward;
+using autograd::record;
 
 using F = FnBackward;
-Tensor zero() { return wrapped_scalar(Scalar(0.0)); }
+Tensor zero() {
+  return wrapped_scalar(Scalar(0.0));
+}
 // g where `keep`, else 0.
-Tensor keep_where(const Tensor& keep, const Tensor& g) { return ops::where(keep, g, zero()); }
-bool is_wrapped(const Tensor& t) { return t.defined() && t.impl()->is_wrapped_number(); }
+Tensor keep_where(const Tensor& keep, const Tensor& g) {
+  return ops::where(keep, g, zero());
+}
+bool is_wrapped(const Tensor& t) {
+  return t.defined() && t.impl()->is_wrapped_number();
+}
 
 Tensor where_autograd(const Tensor& cond, const Tensor& self, const Tensor& other) {
   Tensor out = autograd::below_autograd([&] { return ops::where(cond, self, other); });
@@ -91,8 +51,8 @@ Tensor where_autograd(const Tensor& cond, const Tensor& self, const Tensor& othe
 // value (a 0-d tensor) gets the sum of the gradient where the mask is set.
 Tensor masked_fill_autograd(const Tensor& self, const Tensor& mask, const Tensor& value) {
   Tensor out = autograd::below_autograd([&] { return ops::masked_fill(self, mask, value); });
-  return record(is_wrapped(value) ? "MaskedFillBackward0" : "MaskedFillBackward1", out, {&self, &mask, &value},
-                {&mask}, false, [](const F& n, const Tensor& g, const TensorVec& s) -> TensorVec {
+  return record(is_wrapped(value) ? "MaskedFillBackward0" : "MaskedFillBackward1", out, {&self, &mask, &value}, {&mask},
+                false, [](const F& n, const Tensor& g, const TensorVec& s) -> TensorVec {
                   TensorVec r(3);
                   if (n.needs(0)) r[0] = ops::where(s[0], zero(), g);
                   if (n.needs(2)) r[2] = keep_where(s[0], g);
@@ -129,7 +89,8 @@ Tensor clamp_autograd(const Tensor& self, const std::optional<Tensor>& min, cons
 
 template <bool IsMin>
 Tensor clamp_bound_autograd(const Tensor& self, const Tensor& bound) {
-  Tensor out = autograd::below_autograd([&] { return IsMin ? ops::clamp_min(self, bound) : ops::clamp_max(self, bound); });
+  Tensor out =
+      autograd::below_autograd([&] { return IsMin ? ops::clamp_min(self, bound) : ops::clamp_max(self, bound); });
   const char* name = IsMin ? (is_wrapped(bound) ? "ClampMinBackward0" : "ClampMinBackward1")
                            : (is_wrapped(bound) ? "ClampMaxBackward0" : "ClampMaxBackward1");
   return record(name, out, {&self, &bound}, {&self, &bound}, false,
