@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "ops/creation.h"
 #include "ops/reduce.h"
 #include "ops/type_promotion.h"
 #include "ops/view.h"
@@ -19,6 +20,12 @@ Tensor sum_to(const Tensor& grad, IntArrayRef shape) {
   return ops::reshape(s, shape);
 }
 
-Tensor to_input_dtype(const Tensor& grad, DType dtype) { return to_dtype(grad, dtype); }
+Tensor InputInfo::zeros() const {
+  return ops::zeros(shape, dtype, device);
+}
+
+Tensor to_input_dtype(const Tensor& grad, DType dtype) {
+  return to_dtype(grad, dtype);
+}
 
 }  // namespace tessera::autograd

@@ -22,19 +22,8 @@ using autograd::reduce_grad;
 using autograd::SavedTensor;
 using autograd::TensorVec;
 
-// What a binary formula needs to know about each input besides saved values.
-struct InputInfo {
-  DimVector shape;
-  DType dtype = DType::Float32;
-  void set(const Tensor& t) {
-    shape = DimVector(t.sizes());
-    dtype = t.dtype();
-  }
-};
-
-bool needs(const Node& n, size_t i) {
-  return n.next_edges()[i].valid();
-}
+using autograd::InputInfo;
+using autograd::needs;
 
 // self + alpha * other (sub: alpha negated).
 struct AddBackward0 final : Node {

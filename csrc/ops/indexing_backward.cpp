@@ -26,21 +26,8 @@ using autograd::Node;
 using autograd::SavedTensor;
 using autograd::TensorVec;
 
-bool needs(const Node& n, size_t i) {
-  return n.next_edges()[i].valid();
-}
-
-struct InputInfo {
-  DimVector shape;
-  DType dtype = DType::Float32;
-  Device device;
-  void set(const Tensor& t) {
-    shape = DimVector(t.sizes());
-    dtype = t.dtype();
-    device = t.device();
-  }
-  Tensor zeros() const { return ops::zeros(shape, dtype, device); }
-};
+using autograd::InputInfo;
+using autograd::needs;
 
 Tensor zero_scalar(const Tensor& like) {
   return ops::zeros({}, like.dtype(), like.device());
@@ -136,42 +123,28 @@ Tensor index_put_ag(const Tensor& self, TensorList indices, const Tensor& values
 
 // ---- dim-wise index ops ---------------------------------------------------------------------
 
-struct IndexSelectBackward final : Node {
+// index_select and gather read along `dim` at `index`: the gradient goes back into zeros of the
+// input's shape at the same places (index_add resp. scatter_add), so both share one node.
+struct DimGatherBackward final : Node {
+  bool whole_slices = false;  // index_select (whole slices) or gather (single elements)
   InputInfo self;
   int64_t dim = 0;
   SavedTensor index;
-  std::string name() const override { return "IndexSelectBackward0"; }
+  std::string name() const override { return whole_slices ? "IndexSelectBackward0" : "GatherBackward0"; }
   TensorVec apply(TensorVec&& g) override {
-    return {ops::index_add(self.zeros(), dim, index.unpack(shared_from_this()), g[0])};
+    Tensor idx = index.unpack(shared_from_this());
+    return {whole_slices ? ops::index_add(self.zeros(), dim, idx, g[0])
+                         : ops::scatter_add(self.zeros(), dim, idx, g[0])};
   }
   void release_saved() override { index.reset(); }
 };
 
-Tensor index_select_ag(const Tensor& self, int64_t dim, const Tensor& index) {
-  Tensor out = autograd::below_autograd([&] { return ops::index_select(self, dim, index); });
-  if (auto n = autograd::make_node<IndexSelectBackward>({&self})) {
-    n->self.set(self);
-    n->dim = dim;
-    n->index = SavedTensor(index, false);
-    autograd::set_history(out, n);
-  }
-  return out;
-}
-
-struct GatherBackward final : Node {
-  InputInfo self;
-  int64_t dim = 0;
-  SavedTensor index;
-  std::string name() const override { return "GatherBackward0"; }
-  TensorVec apply(TensorVec&& g) override {
-    return {ops::scatter_add(self.zeros(), dim, index.unpack(shared_from_this()), g[0])};
-  }
-  void release_saved() override { index.reset(); }
-};
-
-Tensor gather_ag(const Tensor& self, int64_t dim, const Tensor& index) {
-  Tensor out = autograd::below_autograd([&] { return ops::gather(self, dim, index); });
-  if (auto n = autograd::make_node<GatherBackward>({&self})) {
+template <bool WholeSlices>
+Tensor dim_gather_ag(const Tensor& self, int64_t dim, const Tensor& index) {
+  Tensor out = autograd::below_autograd(
+      [&] { return WholeSlices ? ops::index_select(self, dim, index) : ops::gather(self, dim, index); });
+  if (auto n = autograd::make_node<DimGatherBackward>({&self})) {
+    n->whole_slices = WholeSlices;
     n->self.set(self);
     n->dim = dim;
     n->index = SavedTensor(index, false);
@@ -501,8 +474,8 @@ Tensor put_ag(const Tensor& self, const Tensor& index, const Tensor& source, boo
 
 TS_REGISTER_KERNEL("index", Autograd, &index_ag);
 TS_REGISTER_KERNEL("index_put", Autograd, &index_put_ag);
-TS_REGISTER_KERNEL("index_select", Autograd, &index_select_ag);
-TS_REGISTER_KERNEL("gather", Autograd, &gather_ag);
+TS_REGISTER_KERNEL("index_select", Autograd, &dim_gather_ag<true>);
+TS_REGISTER_KERNEL("gather", Autograd, &dim_gather_ag<false>);
 TS_REGISTER_KERNEL("scatter", Autograd, &scatter_ag);
 TS_REGISTER_KERNEL("scatter_value", Autograd, &scatter_value_ag);
 TS_REGISTER_KERNEL("scatter_add", Autograd, &scatter_add_ag);

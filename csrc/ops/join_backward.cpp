@@ -34,18 +34,12 @@ std::shared_ptr<NodeT> make_list_node(TensorList inputs) {
   return n;
 }
 
-bool needs(const Node& n, size_t i) {
-  return n.next_edges()[i].valid();
-}
-
-struct InputInfo {
-  DimVector shape;
-  DType dtype = DType::Float32;
-};
+using autograd::InputInfo;
+using autograd::needs;
 
 std::vector<InputInfo> infos(TensorList ts) {
   std::vector<InputInfo> v;
-  for (const Tensor& t : ts) v.push_back({DimVector(t.sizes()), t.dtype()});
+  for (const Tensor& t : ts) v.emplace_back().set(t);
   return v;
 }
 

@@ -21,9 +21,7 @@ using autograd::reduce_grad;
 using autograd::SavedTensor;
 using autograd::TensorVec;
 
-bool needs(const Node& n, size_t i) {
-  return n.next_edges()[i].valid();
-}
+using autograd::needs;
 
 struct Info {
   DimVector shape;

@@ -31,9 +31,7 @@ using autograd::Node;
 using autograd::SavedTensor;
 using autograd::TensorVec;
 
-bool needs(const Node& n, size_t i) {
-  return n.next_edges()[i].valid();
-}
+using autograd::needs;
 
 Reduction reduction_of(std::string_view r) {
   return r == "none" ? Reduction::None : r == "sum" ? Reduction::Sum : Reduction::Mean;

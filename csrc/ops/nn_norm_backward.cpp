@@ -36,9 +36,7 @@ using autograd::Node;
 using autograd::SavedTensor;
 using autograd::TensorVec;
 
-bool needs(const Node& n, size_t i) {
-  return n.next_edges()[i].valid();
-}
+using autograd::needs;
 
 struct SoftmaxBackward final : Node {
   SavedTensor out_saved;

@@ -81,9 +81,7 @@ using rl_backward::unsqueeze_reduced;
 Tensor scalar_t(double v) {
   return wrapped_scalar(Scalar(v));
 }
-bool needs(const Node& n, size_t i) {
-  return n.next_edges()[i].valid();
-}
+using autograd::needs;
 uint64_t all_mask(int64_t ndim) {
   return ndim == 0 ? 0 : (ndim >= 64 ? ~uint64_t(0) : (uint64_t(1) << ndim) - 1);
 }
