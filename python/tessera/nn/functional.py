@@ -58,3 +58,6 @@ def tanh(input):
 
 # Linear algebra, normalisation, losses, attention, convolution, padding (functional_nn.py).
 from .functional_nn import *  # noqa: E402,F401,F403
+
+# Multi-head attention (functional_attention.py).
+from .functional_attention import multi_head_attention_forward  # noqa: E402,F401
