@@ -22,36 +22,22 @@ def mlp(m):
 
 
 def torch_reverser(vocab, length, dim=64, heads=4, depth=2):
-    nn, F = torch.nn, torch.nn.functional
-
-    class Block(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.norm1, self.norm2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
-            self.qkv, self.proj = nn.Linear(dim, 3 * dim), nn.Linear(dim, dim)
-            self.mlp = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(), nn.Linear(4 * dim, dim))
-
-        def forward(self, x):
-            b, t, d = x.shape
-            q, k, v = self.qkv(self.norm1(x)).reshape(b, t, 3, heads, d // heads).permute(2, 0, 3, 1, 4).unbind(0)
-            a = F.scaled_dot_product_attention(q, k, v)
-            x = x + self.proj(a.transpose(1, 2).reshape(b, t, d))
-            return x + self.mlp(self.norm2(x))
+    """examples/reverse.py's Reverser written against torch.nn (same parameter names)."""
+    nn = torch.nn
 
     class Model(nn.Module):
         def __init__(self):
             super().__init__()
             self.tok = nn.Embedding(vocab, dim)
             self.pos = nn.Parameter(torch.randn(length, dim) * 0.02)
-            self.blocks = nn.ModuleList([Block() for _ in range(depth)])
+            layer = nn.TransformerEncoderLayer(dim, heads, dim_feedforward=4 * dim, dropout=0.0, activation="gelu",
+                                               batch_first=True, norm_first=True)
+            self.encoder = nn.TransformerEncoder(layer, depth, enable_nested_tensor=False)
             self.norm = nn.LayerNorm(dim)
             self.head = nn.Linear(dim, vocab)
 
         def forward(self, tokens):
-            x = self.tok(tokens) + self.pos
-            for blk in self.blocks:
-                x = blk(x)
-            return self.head(self.norm(x))
+            return self.head(self.norm(self.encoder(self.tok(tokens) + self.pos)))
 
     return Model()
 

@@ -14,38 +14,21 @@ import tessera.nn as nn
 import tessera.nn.functional as F
 
 
-class Block(nn.Module):
-    """Pre-norm transformer encoder block: self-attention, then an MLP, each with a residual."""
-
-    def __init__(self, dim, heads):
-        super().__init__()
-        self.heads = heads
-        self.norm1, self.norm2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
-        self.qkv, self.proj = nn.Linear(dim, 3 * dim), nn.Linear(dim, dim)
-        self.mlp = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(), nn.Linear(4 * dim, dim))
-
-    def forward(self, x):
-        b, t, d = x.shape
-        q, k, v = self.qkv(self.norm1(x)).reshape(b, t, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4).unbind(0)
-        a = F.scaled_dot_product_attention(q, k, v)
-        x = x + self.proj(a.transpose(1, 2).reshape(b, t, d))
-        return x + self.mlp(self.norm2(x))
-
-
 class Reverser(nn.Module):
+    """Token + position embeddings, pre-norm transformer encoder layers (GELU MLP), a linear head."""
+
     def __init__(self, vocab, length, dim=64, heads=4, depth=2):
         super().__init__()
         self.tok = nn.Embedding(vocab, dim)
         self.pos = nn.Parameter(ts.randn(length, dim) * 0.02)
-        self.blocks = nn.ModuleList([Block(dim, heads) for _ in range(depth)])
+        layer = nn.TransformerEncoderLayer(dim, heads, dim_feedforward=4 * dim, dropout=0.0, activation="gelu",
+                                           batch_first=True, norm_first=True)
+        self.encoder = nn.TransformerEncoder(layer, depth, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(dim)
         self.head = nn.Linear(dim, vocab)
 
     def forward(self, tokens):
-        x = self.tok(tokens) + self.pos
-        for blk in self.blocks:
-            x = blk(x)
-        return self.head(self.norm(x))
+        return self.head(self.norm(self.encoder(self.tok(tokens) + self.pos)))
 
 
 def batch(n, length, vocab, generator=None):

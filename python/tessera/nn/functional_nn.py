@@ -74,6 +74,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
 def dropout(input, p=0.5, training=True, inplace=False):
     if p < 0.0 or p > 1.0:
         raise ValueError(f"[dropout] dropout probability has to be between 0 and 1, but got {p}")
+    if p == 0.0 or not training:
+        return input  # torch returns the input itself here (no copy, no graph node)
     out = _C.dropout(input, p, training)
     if inplace and out is not input:
         input.copy_(out)
