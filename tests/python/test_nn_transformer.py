@@ -8,9 +8,10 @@ import pytest
 import torch
 
 import tessera as ts
-from helpers import assert_close, to_torch, to_ts
+from helpers import TORCH_TO_TS, assert_close, to_torch, to_ts
 
-TOLS = {torch.float32: dict(rtol=1e-4, atol=2e-5), torch.float64: dict(rtol=1e-9, atol=1e-10)}
+TOLS = {torch.float32: dict(rtol=1e-4, atol=2e-5), torch.float64: dict(rtol=1e-9, atol=1e-10),
+        torch.float16: dict(rtol=1e-2, atol=1e-2), torch.bfloat16: dict(rtol=5e-2, atol=5e-2)}
 
 
 def mirror(torch_module, ts_module, noncontig=False):
@@ -44,7 +45,7 @@ def float_mask(shape, dtype):
 def check(tm, sm, args, kwargs, dtype, noncontig=False, n_out=None):
     """Runs tm/sm on the same inputs; compares every output, then grads of inputs and parameters."""
     tm.to(dtype)
-    sm = mirror(tm, sm.to(ts.float64 if dtype == torch.float64 else ts.float32))
+    sm = mirror(tm, sm.to(TORCH_TO_TS[dtype]))
     pairs = [leaf_pair(a, noncontig) if isinstance(a, torch.Tensor) else (a, a) for a in args]
     kpairs = {k: (leaf_pair(v) if isinstance(v, torch.Tensor) else (v, v)) for k, v in kwargs.items()}
     ident = {}  # identical arguments stay identical (self-attention is detected by identity)
@@ -200,6 +201,26 @@ def test_mha_no_bias_noncontiguous_float32(seed):
     assert sm.in_proj_bias is None and sm.out_proj.bias is None
     x = torch.randn(L, N, E)
     check(tm, sm, (x, x, x), dict(attn_mask=bool_mask((L, L))), torch.float32, noncontig=True)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("need_weights", [True, False])
+def test_mha_half_precision(seed, dtype, need_weights):
+    E, H, N, L = 16, 4, 3, 5
+    tm, sm = torch.nn.MultiheadAttention(E, H, batch_first=True), ts.nn.MultiheadAttention(E, H, batch_first=True)
+    x = torch.randn(N, L, E).to(dtype)
+    check(tm, sm, (x, x, x), dict(need_weights=need_weights, attn_mask=bool_mask((L, L))), dtype)
+
+
+def test_dropout_zero_or_eval_returns_input_as_torch():
+    """The transformer layers call Dropout(0.0) on every block: like torch it must cost nothing."""
+    x = ts.randn(3, 4, requires_grad=True)
+    for p, training in ((0.0, True), (0.5, False)):
+        tx = torch.ones(2, requires_grad=True)
+        assert torch.nn.functional.dropout(tx, p, training) is tx
+        assert ts.nn.functional.dropout(x, p, training) is x
+        assert ts.nn.Dropout(p).train(training)(x) is x
+    assert ts.nn.functional.dropout(x, 0.5, True) is not x
 
 
 def test_mha_empty_batch(seed):
@@ -421,6 +442,18 @@ def both_raise(exc, torch_fn, ts_fn):
         torch_fn()
     with pytest.raises(exc):
         ts_fn()
+
+
+@pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")
+def test_transformer_bad_inputs(seed):
+    kw = dict(d_model=8, nhead=2, num_encoder_layers=1, num_decoder_layers=1, dim_feedforward=8, dropout=0.0)
+    for m in (torch, ts):
+        model = m.nn.Transformer(**kw)
+        src = m.randn(5, 2, 8)
+        with pytest.raises(RuntimeError, match="the batch number of src and tgt must be equal"):
+            model(src, m.randn(4, 3, 8))
+        with pytest.raises(RuntimeError, match="the feature number of src and tgt must be equal to d_model"):
+            model(m.randn(5, 2, 6), m.randn(4, 2, 6))
 
 
 def test_bad_constructor_arguments():
