@@ -374,6 +374,23 @@ def test_encoder_layer(seed, batch_first, norm_first, activation):
     check(tm, sm, (x,), dict(src_mask=bool_mask((L, L)), src_key_padding_mask=bool_mask((N, L))), dtype)
 
 
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_encoder_layer_eval_disables_dropout(seed, batch_first):
+    """dropout=0.3: eval output equals torch's (its fused fast path under no_grad); train mode is random."""
+    d, nhead, N, L = 16, 4, 2, 5
+    tm = torch.nn.TransformerEncoderLayer(d, nhead, 32, dropout=0.3, batch_first=batch_first).eval()
+    sm = mirror(tm, ts.nn.TransformerEncoderLayer(d, nhead, 32, dropout=0.3, batch_first=batch_first))
+    x = torch.randn((N, L, d) if batch_first else (L, N, d))
+    kpm = bool_mask((N, L))
+    with torch.no_grad():
+        want = tm(x, src_key_padding_mask=kpm)
+    got = sm(to_ts(x), src_key_padding_mask=to_ts(kpm))
+    assert_close(got.detach(), want, rtol=1e-4, atol=2e-5)
+    sm.train()
+    a, b = to_torch(sm(to_ts(x)).detach()), to_torch(sm(to_ts(x)).detach())
+    assert not torch.equal(a, b)
+
+
 @pytest.mark.parametrize("masks", ["none", "float", "causal", "unbatched"])
 def test_encoder_layer_masks_float32(seed, masks):
     d, nhead, N, L = 16, 2, 3, 6
