@@ -423,6 +423,32 @@ def test_encoder_stack(seed, batch_first, norm):
     check(tm, sm, (x,), dict(mask=causal), dtype)  # is_causal detected from the mask
 
 
+@pytest.mark.filterwarnings("ignore:The PyTorch API of nested tensors")
+@pytest.mark.parametrize("left_aligned", [True, False])
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_encoder_inference_padding_as_torch(seed, left_aligned, norm_first):
+    """torch's inference path (nested tensors) returns zeros at padded positions for left-aligned padding."""
+    d, nhead, N, L = 8, 2, 3, 6
+    tl = torch.nn.TransformerEncoderLayer(d, nhead, 16, batch_first=True, norm_first=norm_first)
+    tm = torch.nn.TransformerEncoder(tl, 2, torch.nn.LayerNorm(d), enable_nested_tensor=not norm_first).eval()
+    sl = ts.nn.TransformerEncoderLayer(d, nhead, 16, batch_first=True, norm_first=norm_first)
+    sm = mirror(tm, ts.nn.TransformerEncoder(sl, 2, ts.nn.LayerNorm(d), enable_nested_tensor=not norm_first))
+    assert sm.use_nested_tensor == tm.use_nested_tensor
+    lengths = torch.randint(1, L + 1, (N,))
+    kpm = torch.arange(L)[None, :] >= lengths[:, None]
+    if not left_aligned:
+        kpm[:, 0], kpm[:, -1] = True, False
+    x = torch.randn(N, L, d)
+    with torch.no_grad(), ts.no_grad():
+        want = tm(x, src_key_padding_mask=kpm)
+        got = sm(to_ts(x), src_key_padding_mask=to_ts(kpm))
+    assert_close(got, want, rtol=1e-4, atol=2e-5)
+    # with autograd recording, torch takes the plain path (values at padded positions too); so does tessera
+    want = tm(x.clone().requires_grad_(True), src_key_padding_mask=kpm).detach()
+    got = sm(to_ts(x).requires_grad_(True), src_key_padding_mask=to_ts(kpm))
+    assert_close(got.detach(), want, rtol=1e-4, atol=2e-5)
+
+
 def test_encoder_clones_are_deep_copies(seed):
     layer = ts.nn.TransformerEncoderLayer(8, 2, 16)
     enc = ts.nn.TransformerEncoder(layer, 3)

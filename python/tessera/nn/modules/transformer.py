@@ -100,8 +100,14 @@ class TransformerEncoder(Module):
         super().__init__()
         self.layers = _get_clones(encoder_layer, num_layers)
         self.num_layers, self.norm = num_layers, norm
-        # no nested tensors in tessera: recorded for API compatibility, never used
-        self.enable_nested_tensor, self.use_nested_tensor, self.mask_check = enable_nested_tensor, False, mask_check
+        self.enable_nested_tensor, self.mask_check = enable_nested_tensor, mask_check
+        # torch's condition for its nested-tensor inference path (whose only visible effect we mirror)
+        layer = encoder_layer
+        self.use_nested_tensor = bool(
+            enable_nested_tensor and isinstance(layer, TransformerEncoderLayer) and not layer.norm_first
+            and layer.self_attn.batch_first and layer.self_attn._qkv_same_embed_dim
+            and layer.self_attn.in_proj_bias is not None and layer.activation_relu_or_gelu
+            and layer.norm1.eps == layer.norm2.eps and layer.self_attn.num_heads % 2 == 0)
 
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
         src_key_padding_mask = _canonical_mask(src_key_padding_mask, "src_key_padding_mask", _none_or_dtype(mask),
@@ -112,7 +118,21 @@ class TransformerEncoder(Module):
         output = src
         for mod in self.layers:
             output = mod(output, src_mask=mask, is_causal=is_causal, src_key_padding_mask=src_key_padding_mask)
+        if self._zeroes_padding(src, mask, src_key_padding_mask):
+            output = output.masked_fill((src_key_padding_mask != 0).unsqueeze(-1), 0.0)
         return output if self.norm is None else self.norm(output)
+
+    def _zeroes_padding(self, src, mask, padding):
+        """Whether torch would run this call on nested tensors, which give 0 at padded positions.
+
+        Same values elsewhere; tessera only reproduces the zeros (inference, left-aligned padding)."""
+        if not (self.use_nested_tensor and not self.layers[0].training and src.dim() == 3 and padding is not None
+                and mask is None):
+            return False
+        if _ts.is_grad_enabled() and (src.requires_grad or any(p.requires_grad for p in self.layers[0].parameters())):
+            return False
+        valid = padding == 0
+        return not (self.mask_check and bool((valid[:, 1:] & valid[:, :-1].logical_not()).any()))
 
 
 class TransformerDecoderLayer(Module):
