@@ -203,6 +203,25 @@ def test_mha_no_bias_noncontiguous_float32(seed):
     check(tm, sm, (x, x, x), dict(attn_mask=bool_mask((L, L))), torch.float32, noncontig=True)
 
 
+@pytest.mark.parametrize("need_weights", [True, False])
+def test_mha_noncontiguous_masks(seed, need_weights):
+    E, H, N, L = 8, 2, 3, 4
+    tm, sm = torch.nn.MultiheadAttention(E, H), ts.nn.MultiheadAttention(E, H)
+    mirror(tm, sm)
+    x = torch.randn(L, N, E)
+    attn = torch.randn(L, L, N * H).permute(2, 0, 1)
+    kpm = torch.randn(L, N).t()
+    o, w = tm(x, x, x, attn_mask=attn, key_padding_mask=kpm, need_weights=need_weights)
+    s_attn, s_kpm = ts.randn(L, L, N * H).permute(2, 0, 1), ts.randn(L, N).t()
+    s_attn.copy_(to_ts(attn))
+    s_kpm.copy_(to_ts(kpm))
+    assert not s_attn.is_contiguous() and not s_kpm.is_contiguous()
+    so, sw = sm(to_ts(x), to_ts(x), to_ts(x), attn_mask=s_attn, key_padding_mask=s_kpm, need_weights=need_weights)
+    assert_close(so.detach(), o.detach(), rtol=1e-4, atol=2e-5)
+    if need_weights:
+        assert_close(sw.detach(), w.detach(), rtol=1e-4, atol=2e-5)
+
+
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
 @pytest.mark.parametrize("need_weights", [True, False])
 def test_mha_half_precision(seed, dtype, need_weights):

@@ -71,7 +71,7 @@ def _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads):
 def _heads(x, num_heads, batch_first):
     """(N, L, E) or (L, N, E) -> (N, H, L, E/H), a view."""
     a, b, e = x.shape
-    x = x.view(a, b, num_heads, e // num_heads)
+    x = x.reshape(a, b, num_heads, e // num_heads)
     return x.permute(0, 2, 1, 3) if batch_first else x.permute(1, 2, 0, 3)
 
 
@@ -79,7 +79,7 @@ def _packed_heads(proj, parts, num_heads, batch_first):
     """A projection holding `parts` tensors side by side on its last dim -> `parts` views (N, H, L, E/H)."""
     a, b, e = proj.shape
     e //= parts
-    proj = proj.view(a, b, parts, num_heads, e // num_heads)
+    proj = proj.reshape(a, b, parts, num_heads, e // num_heads)
     proj = proj.permute(2, 0, 3, 1, 4) if batch_first else proj.permute(2, 1, 3, 0, 4)
     return proj.unbind(0)
 
@@ -112,7 +112,7 @@ def _static(t, name, bsz, num_heads, head_dim):
         raise AssertionError(f"expecting {name}.size(0) of {bsz * num_heads}, but got {t.shape[0]}")
     if t.shape[2] != head_dim:
         raise AssertionError(f"expecting {name}.size(2) of {head_dim}, but got {t.shape[2]}")
-    return t.view(bsz, num_heads, t.shape[1], head_dim)
+    return t.reshape(bsz, num_heads, t.shape[1], head_dim)
 
 
 def _attention(query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_proj_bias, bias_k, bias_v,
@@ -161,20 +161,20 @@ def _attention(query, key, value, embed_dim_to_check, num_heads, in_proj_weight,
             if tuple(attn_mask.shape) != (tgt_len, src_len):
                 raise RuntimeError(f"The shape of the 2D attn_mask is {tuple(attn_mask.shape)}, but should be "
                                    f"{(tgt_len, src_len)}.")
-            attn_mask = attn_mask.view(1, 1, tgt_len, src_len)
+            attn_mask = attn_mask.reshape(1, 1, tgt_len, src_len)
         else:
             if tuple(attn_mask.shape) != (bsz * num_heads, tgt_len, src_len):
                 raise RuntimeError(f"The shape of the 3D attn_mask is {tuple(attn_mask.shape)}, but should be "
                                    f"{(bsz * num_heads, tgt_len, src_len)}.")
-            attn_mask = attn_mask.view(bsz, num_heads, tgt_len, src_len)
+            attn_mask = attn_mask.reshape(bsz, num_heads, tgt_len, src_len)
 
     if bias_k is not None and bias_v is not None:
         if static_k is not None:
             raise AssertionError("bias cannot be added to static key.")
         if static_v is not None:
             raise AssertionError("bias cannot be added to static value.")
-        k = _ts.cat([k, bias_k.view(1, num_heads, 1, head_dim).expand(bsz, num_heads, 1, head_dim)], 2)
-        v = _ts.cat([v, bias_v.view(1, num_heads, 1, head_dim).expand(bsz, num_heads, 1, head_dim)], 2)
+        k = _ts.cat([k, bias_k.reshape(1, num_heads, 1, head_dim).expand(bsz, num_heads, 1, head_dim)], 2)
+        v = _ts.cat([v, bias_v.reshape(1, num_heads, 1, head_dim).expand(bsz, num_heads, 1, head_dim)], 2)
         attn_mask = None if attn_mask is None else pad(attn_mask, (0, 1))
         key_padding_mask = None if key_padding_mask is None else pad(key_padding_mask, (0, 1))
     elif bias_k is not None:
@@ -198,7 +198,7 @@ def _attention(query, key, value, embed_dim_to_check, num_heads, in_proj_weight,
         if key_padding_mask.shape[1] != src_len:
             raise AssertionError(f"Expected key_padded_mask.shape[1] to be {src_len}, but got "
                                  f"{key_padding_mask.shape[1]}")
-        key_padding_mask = key_padding_mask.view(bsz, 1, 1, src_len)
+        key_padding_mask = key_padding_mask.reshape(bsz, 1, 1, src_len)
         attn_mask = key_padding_mask if attn_mask is None else attn_mask + key_padding_mask
     if not training:
         dropout_p = 0.0
