@@ -28,7 +28,9 @@ void AnomalyMode::set_enabled(bool enabled, bool check_nan) {
   enabled_.store(enabled, std::memory_order_relaxed);
 }
 
-void set_anomaly_metadata_factory(AnomalyMetadataFactory factory) { g_factory.store(factory); }
+void set_anomaly_metadata_factory(AnomalyMetadataFactory factory) {
+  g_factory.store(factory);
+}
 
 std::shared_ptr<AnomalyMetadata> make_anomaly_metadata() {
   AnomalyMetadataFactory f = g_factory.load();

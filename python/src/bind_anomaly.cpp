@@ -1,11 +1,11 @@
 // Anomaly mode from Python: the switches, and the metadata that records the Python stack of
 // each node's forward (taken only while anomaly mode is on) and shows it as a UserWarning when the
 // node's backward fails.
+#include <nanobind/stl/string.h>
+
 #include <algorithm>
 #include <string>
 #include <vector>
-
-#include <nanobind/stl/string.h>
 
 #include "autograd/anomaly_mode.h"
 #include "binder.h"
@@ -71,8 +71,8 @@ std::unique_ptr<ag::AnomalyMetadata> capture_forward_stack() {
   Py_XINCREF(f);
   while (f) {
     PyCodeObject* code = PyFrame_GetCode(f);
-    frames.push_back({utf8_or(code->co_filename, "<unknown>"), utf8_or(code->co_name, "<unknown>"),
-                      PyFrame_GetLineNumber(f)});
+    frames.push_back(
+        {utf8_or(code->co_filename, "<unknown>"), utf8_or(code->co_name, "<unknown>"), PyFrame_GetLineNumber(f)});
     Py_DECREF(code);
     PyFrameObject* back = PyFrame_GetBack(f);
     Py_DECREF(f);
@@ -87,8 +87,9 @@ std::unique_ptr<ag::AnomalyMetadata> capture_forward_stack() {
 TS_BINDER(anomaly, 20) {
   using namespace nb::literals;
   ag::set_anomaly_metadata_factory(&capture_forward_stack);
-  m.def("_set_anomaly_enabled", [](bool enabled, bool check_nan) { ag::AnomalyMode::set_enabled(enabled, check_nan); },
-        "enabled"_a, "check_nan"_a = true);
+  m.def(
+      "_set_anomaly_enabled", [](bool enabled, bool check_nan) { ag::AnomalyMode::set_enabled(enabled, check_nan); },
+      "enabled"_a, "check_nan"_a = true);
   m.def("is_anomaly_enabled", &ag::AnomalyMode::enabled);
   m.def("is_anomaly_check_nan_enabled", &ag::AnomalyMode::check_nan);
 }

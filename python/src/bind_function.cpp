@@ -21,7 +21,9 @@ namespace ag = tessera::autograd;
 
 namespace {
 
-bool python_alive() { return Py_IsInitialized() && !_Py_IsFinalizing(); }
+bool python_alive() {
+  return Py_IsInitialized() && !_Py_IsFinalizing();
+}
 
 class PyFunctionNode final : public ag::Node {
  public:
@@ -110,15 +112,17 @@ ag::TensorVec PyFunctionNode::apply(ag::TensorVec&& grads) {
     TS_CHECK(nb::try_cast<Tensor>(v, g), "expected Variable or None (got ", nb::inst_name(v).c_str(), ")");
     if (!next_edges()[slot].valid()) continue;  // that input needs no gradient
     // As PyTorch: a gradient of another dtype is converted; a wrong shape is an error (engine).
-    if (g.dtype() != input_info[slot].dtype && std::equal(g.sizes().begin(), g.sizes().end(), input_info[slot].shape.begin(),
-                                                         input_info[slot].shape.end()))
+    if (g.dtype() != input_info[slot].dtype &&
+        std::equal(g.sizes().begin(), g.sizes().end(), input_info[slot].shape.begin(), input_info[slot].shape.end()))
       g = ag::to_input_dtype(g, input_info[slot].dtype);
     out[slot] = std::move(g);
   }
   return out;
 }
 
-bool same_impl(const Tensor& a, const Tensor& b) { return a.defined() && b.defined() && a.impl() == b.impl(); }
+bool same_impl(const Tensor& a, const Tensor& b) {
+  return a.defined() && b.defined() && a.impl() == b.impl();
+}
 
 bool contains(const std::vector<Tensor>& v, const Tensor& t) {
   for (const Tensor& x : v)
@@ -179,13 +183,15 @@ nb::object record_function(nb::object ctx, const std::string& name, nb::object b
       Tensor t;
       returned |= nb::try_cast<Tensor>(o, t) && same_impl(t, d);
     }
-    TS_CHECK(returned, "Some elements marked as dirty during the forward method were not returned as output. The "
+    TS_CHECK(returned,
+             "Some elements marked as dirty during the forward method were not returned as output. The "
              "inputs that are modified inplace must all be outputs of the Function.");
     TS_CHECK(!(ag::is_leaf(d) && d.requires_grad()),
              "a leaf Variable that requires grad is being used in an in-place operation.");
     // Without view tracking, rewriting the history of a tensor that shares storage could leave a
     // view with a stale graph: refuse until in-place autograd handles views.
-    TS_CHECK_NOT_IMPLEMENTED(d.impl()->storage().use_count() == 1, "[mark_dirty] in-place custom Functions on "
+    TS_CHECK_NOT_IMPLEMENTED(d.impl()->storage().use_count() == 1,
+                             "[mark_dirty] in-place custom Functions on "
                              "tensors that share storage with other tensors (views) are not supported yet");
   }
 
@@ -243,17 +249,19 @@ nb::object record_function(nb::object ctx, const std::string& name, nb::object b
 TS_BINDER(function, 20) {
   using namespace nb::literals;
   nb::class_<FunctionNodeHandle>(m, "_FunctionNodeHandle")
-      .def("saved_tensors", [](const FunctionNodeHandle& h) {
-        auto node = h.node.lock();
-        TS_CHECK(node, "Trying to backward through the graph a second time (or directly access saved tensors after "
-                 "they have already been freed).");
-        nb::list out;
-        for (const ag::SavedTensor& s : node->saved_) {
-          Tensor t = s.unpack(node);
-          out.append(t.defined() ? nb::cast(t) : nb::none());
-        }
-        return nb::tuple(out);
-      })
+      .def("saved_tensors",
+           [](const FunctionNodeHandle& h) {
+             auto node = h.node.lock();
+             TS_CHECK(node,
+                      "Trying to backward through the graph a second time (or directly access saved tensors after "
+                      "they have already been freed).");
+             nb::list out;
+             for (const ag::SavedTensor& s : node->saved_) {
+               Tensor t = s.unpack(node);
+               out.append(t.defined() ? nb::cast(t) : nb::none());
+             }
+             return nb::tuple(out);
+           })
       .def("name", [](const FunctionNodeHandle& h) {
         auto node = h.node.lock();
         return node ? node->name() : std::string();

@@ -19,7 +19,9 @@ std::vector<std::string> g_reports;
 struct RecordingMetadata : AnomalyMetadata {
   void print_stack(const std::string& node_name) override { g_reports.push_back(node_name); }
 };
-std::unique_ptr<AnomalyMetadata> make_recording() { return std::make_unique<RecordingMetadata>(); }
+std::unique_ptr<AnomalyMetadata> make_recording() {
+  return std::make_unique<RecordingMetadata>();
+}
 
 // Backward returns the incoming gradient times `factor` (NaN for the anomaly).
 struct ScaleNode : Node {

@@ -123,6 +123,49 @@ def test_cube_values_and_grads_match_torch(seed, dtype, noncontig):
     check(x.grad, tx.grad)
 
 
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_cube_half_precision(seed, dtype):
+    x, tx = leaf_pair((6,), dtype, low=-1.0, high=1.0)
+    y, ty = make_cube(ts).apply(x, 0.5), make_cube(torch).apply(tx, 0.5)
+    check(y, ty)
+    y.sum().backward()
+    ty.sum().backward()
+    assert x.grad.dtype == y.dtype
+    check(x.grad, tx.grad)
+
+
+def test_empty_tensors(seed):
+    x, tx = leaf_pair((0, 3), torch.float64)
+    y, ty = make_exp(ts).apply(x), make_exp(torch).apply(tx)
+    assert tuple(y.shape) == (0, 3)
+    y.sum().backward()
+    ty.sum().backward()
+    check(x.grad, tx.grad)
+
+
+def test_integer_tensor_input_gets_no_gradient(seed):
+    def make(lib):
+        class Scale(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, counts):
+                ctx.save_for_backward(counts)
+                return x * counts
+
+            @staticmethod
+            def backward(ctx, g):
+                (counts,) = ctx.saved_tensors
+                assert ctx.needs_input_grad == (True, False)
+                return g * counts, None
+
+        return Scale
+
+    x, tx = leaf_pair((2, 3))
+    c = rand((2, 3), torch.int64, 0, 4)
+    make(ts).apply(x, to_ts(c)).sum().backward()
+    make(torch).apply(tx, c).sum().backward()
+    check(x.grad, tx.grad)
+
+
 def test_grad_fn_name_and_edges(seed):
     x, _ = leaf_pair((2,))
     y = make_cube(ts).apply(x, 2.0)
