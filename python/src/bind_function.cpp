@@ -205,11 +205,14 @@ nb::object record_function(nb::object ctx, const std::string& name, nb::object b
       continue;
     }
     nb::object py = nb::borrow(o);
+    const bool differentiable = is_floating(t.dtype()) && !contains(non_diff, t);
+    // An input returned as is: a new tensor aliasing it (same storage and version counter) carries
+    // this output's history, as PyTorch's view does. (A tensor returned twice is one object, as in
+    // PyTorch: its history is the last slot.)
     if (contains(inputs, t) && !contains(dirty, t)) {
-      t = ag::detach(t);  // an input returned as is: a new tensor object aliasing it, with its own history
+      t = ag::detach(t);
       py = nb::cast(t);
     }
-    const bool differentiable = is_floating(t.dtype()) && !contains(non_diff, t);
     if (differentiable) {
       ag::set_history(t, node);
       node->output_slot.push_back(static_cast<int>(ag::meta(t)->output_nr));

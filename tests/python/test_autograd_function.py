@@ -289,6 +289,33 @@ def test_output_that_is_an_input(seed):
         check(y.grad, ty.grad)
 
 
+def test_input_marked_non_differentiable_and_output_returned_twice(seed):
+    def make(lib):
+        class Twice(lib.autograd.Function):
+            seen = []
+
+            @staticmethod
+            def forward(ctx, x):
+                y = x * 2
+                ctx.mark_non_differentiable(x)
+                return x, y, y
+
+            @staticmethod
+            def backward(ctx, gx, g1, g2):
+                return g1 * 2 + g2 * 5  # asymmetric: each output slot must get its own gradient
+
+        return Twice
+
+    x, tx = leaf_pair((3,))
+    a, b, c = make(ts).apply(x)
+    ta, tb, tc = make(torch).apply(tx)
+    assert (b is c) == (tb is tc)
+    assert (a.requires_grad, b.requires_grad, c.requires_grad) == (ta.requires_grad, tb.requires_grad, tc.requires_grad)
+    (b * 3 + c * c).sum().backward()
+    (tb * 3 + tc * tc).sum().backward()
+    check(x.grad, tx.grad)
+
+
 def test_mark_dirty_on_non_leaf(seed):
     def make(lib):
         class MulInplace(lib.autograd.Function):
