@@ -409,6 +409,39 @@ def test_double_backward_through_differentiable_backward(seed):
     assert ts.autograd.gradgradcheck(lambda t: make_cube(ts).apply(t, 0.3), (x.detach().requires_grad_(),))
 
 
+def test_reentrant_backward_checkpoint_style(seed):
+    """backward recomputes the forward with grad enabled and runs a nested backward (as
+    torch.utils.checkpoint does); the engine runs the inner graph task on the same thread."""
+
+    def make(lib):
+        class Checkpoint(lib.autograd.Function):
+            grad_mode_in_backward = []
+
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return (x.sin() * x).exp()
+
+            @staticmethod
+            def backward(ctx, g):
+                Checkpoint.grad_mode_in_backward.append(lib.is_grad_enabled())
+                (x,) = ctx.saved_tensors
+                with lib.enable_grad():
+                    xr = x.detach().requires_grad_()
+                    out = (xr.sin() * xr).exp()
+                (gx,) = lib.autograd.grad(out, xr, g)
+                return gx
+
+        return Checkpoint
+
+    x, tx = leaf_pair((2, 3), torch.float64)
+    F, TF = make(ts), make(torch)
+    (F.apply(x) * 2).sum().backward()
+    (TF.apply(tx) * 2).sum().backward()
+    check(x.grad, tx.grad)
+    assert F.grad_mode_in_backward == TF.grad_mode_in_backward == [False]
+
+
 def test_once_differentiable(seed):
     class Sq(ts.autograd.Function):
         @staticmethod
@@ -582,6 +615,26 @@ def test_no_reference_cycle_keeps_ctx_alive():
     del y
     gc.collect()
     assert contexts[1]() is None
+
+    class Raise(ts.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            contexts.append(weakref.ref(ctx))
+            ctx.save_for_backward(x)
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            raise ValueError("fails")
+
+    y = Raise.apply(x)
+    try:
+        y.sum().backward()
+    except ValueError:
+        pass
+    del y
+    gc.collect()
+    assert contexts[2]() is None  # the error's traceback (holding ctx) was not leaked
 
 
 def test_backward_from_several_python_threads():
