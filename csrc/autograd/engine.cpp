@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "autograd/accumulate_grad.h"
+#include "autograd/anomaly_mode.h"
 #include "autograd/grad_mode.h"
 #include "autograd/meta.h"
 #include "core/error.h"
@@ -134,7 +135,7 @@ class GraphTask {
     TensorVec outs;
     {
       GradModeGuard mode(opts_.create_graph);
-      outs = n->apply(std::move(grads));
+      outs = AnomalyMode::enabled() ? apply_with_anomaly_checks(*n, std::move(grads)) : n->apply(std::move(grads));
     }
     // Without retain_graph the saved tensors go; a second backward then fails when it unpacks them.
     if (!opts_.keep_graph) n->release_saved();

@@ -1,5 +1,7 @@
 #include "autograd/node.h"
 
+#include "autograd/anomaly_mode.h"
+
 namespace tessera::autograd {
 
 namespace {
@@ -7,7 +9,9 @@ namespace {
 std::atomic<uint64_t> g_next_sequence_nr{0};
 }  // namespace
 
-Node::Node() : sequence_nr_(g_next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {}
+Node::Node() : sequence_nr_(g_next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {
+  if (AnomalyMode::enabled()) anomaly_metadata_ = make_anomaly_metadata();
+}
 
 uint32_t Node::add_output_meta(const Tensor& t) {
   output_meta_.push_back(OutputMeta{DimVector(t.sizes()), t.dtype(), t.device()});

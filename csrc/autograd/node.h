@@ -13,6 +13,7 @@
 namespace tessera::autograd {
 
 class Node;
+struct AnomalyMetadata;  // autograd/anomaly_mode.h
 using TensorVec = std::vector<Tensor>;
 
 // Where a gradient goes: input slot `input_nr` of `function` (null: nowhere, input needs no grad).
@@ -56,12 +57,16 @@ class Node : public std::enable_shared_from_this<Node> {
   bool has_pre_hooks() const { return !pre_hooks_.empty(); }
   void run_pre_hooks(TensorVec& grads);
 
+  // Forward traceback of this node, recorded only while anomaly mode is on (else null).
+  AnomalyMetadata* anomaly_metadata() const { return anomaly_metadata_.get(); }
+
  private:
   uint64_t sequence_nr_;
   std::vector<Edge> next_edges_;
   std::vector<OutputMeta> output_meta_;
   std::mutex hooks_mutex_;
   std::vector<std::pair<uint32_t, TensorHook>> pre_hooks_;
+  std::shared_ptr<AnomalyMetadata> anomaly_metadata_;
 };
 
 }  // namespace tessera::autograd

@@ -1,5 +1,8 @@
 """Reverse-mode automatic differentiation (the engine is in C++: csrc/autograd)."""
 from .. import _C
+from . import anomaly_mode, function
+from .anomaly_mode import detect_anomaly, is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly
+from .function import Function, once_differentiable
 from .grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 
@@ -43,4 +46,6 @@ def _tensor_backward(self, gradient=None, retain_graph=None, create_graph=False,
 
 _C.Tensor.backward = _tensor_backward
 
-__all__ = ["backward", "grad", "gradcheck", "gradgradcheck", "GradcheckError", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode"]
+__all__ = ["backward", "grad", "gradcheck", "gradgradcheck", "GradcheckError", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
+           "Function", "once_differentiable", "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
+           "is_anomaly_check_nan_enabled"]
