@@ -34,16 +34,15 @@ nb::dict memory_stats(int device) {
     s = allocator().stats(device);
   }
   nb::dict d;
-  const std::pair<const char*, const cuda::StatArray*> arrays[] = {
-      {"allocation", &s.allocation},
-      {"segment", &s.segment},
-      {"active", &s.active},
-      {"inactive_split", &s.inactive_split},
-      {"allocated_bytes", &s.allocated_bytes},
-      {"reserved_bytes", &s.reserved_bytes},
-      {"active_bytes", &s.active_bytes},
-      {"inactive_split_bytes", &s.inactive_split_bytes},
-      {"requested_bytes", &s.requested_bytes}};
+  const std::pair<const char*, const cuda::StatArray*> arrays[] = {{"allocation", &s.allocation},
+                                                                   {"segment", &s.segment},
+                                                                   {"active", &s.active},
+                                                                   {"inactive_split", &s.inactive_split},
+                                                                   {"allocated_bytes", &s.allocated_bytes},
+                                                                   {"reserved_bytes", &s.reserved_bytes},
+                                                                   {"active_bytes", &s.active_bytes},
+                                                                   {"inactive_split_bytes", &s.inactive_split_bytes},
+                                                                   {"requested_bytes", &s.requested_bytes}};
   const char* pools[] = {"all", "small_pool", "large_pool"};
   for (auto& [name, array] : arrays)
     for (int p = 0; p < 3; ++p) put_stat(d, std::string(name) + "." + pools[p], (*array)[p]);
@@ -60,21 +59,30 @@ nb::dict memory_stats(int device) {
 
 const char* state_name(cuda::BlockState s) {
   switch (s) {
-    case cuda::BlockState::ActiveAllocated: return "active_allocated";
-    case cuda::BlockState::ActivePendingFree: return "active_pending_free";
-    case cuda::BlockState::Inactive: break;
+    case cuda::BlockState::ActiveAllocated:
+      return "active_allocated";
+    case cuda::BlockState::ActivePendingFree:
+      return "active_pending_free";
+    case cuda::BlockState::Inactive:
+      break;
   }
   return "inactive";
 }
 
 const char* action_name(cuda::TraceAction a) {
   switch (a) {
-    case cuda::TraceAction::Alloc: return "alloc";
-    case cuda::TraceAction::FreeRequested: return "free_requested";
-    case cuda::TraceAction::FreeCompleted: return "free_completed";
-    case cuda::TraceAction::SegmentAlloc: return "segment_alloc";
-    case cuda::TraceAction::SegmentFree: return "segment_free";
-    case cuda::TraceAction::Oom: break;
+    case cuda::TraceAction::Alloc:
+      return "alloc";
+    case cuda::TraceAction::FreeRequested:
+      return "free_requested";
+    case cuda::TraceAction::FreeCompleted:
+      return "free_completed";
+    case cuda::TraceAction::SegmentAlloc:
+      return "segment_alloc";
+    case cuda::TraceAction::SegmentFree:
+      return "segment_free";
+    case cuda::TraceAction::Oom:
+      break;
   }
   return "oom";
 }
@@ -140,8 +148,7 @@ nb::dict memory_snapshot() {
 TS_BINDER(cuda_memory, 20) {
   m.def("_cuda_memory_stats", &memory_stats, nb::arg("device"));
   m.def("_cuda_memory_snapshot", &memory_snapshot);
-  m.def(
-      "_cuda_reset_peak_memory_stats", [](int device) { allocator().reset_peak_stats(device); }, nb::arg("device"));
+  m.def("_cuda_reset_peak_memory_stats", [](int device) { allocator().reset_peak_stats(device); }, nb::arg("device"));
   m.def(
       "_cuda_reset_accumulated_memory_stats", [](int device) { allocator().reset_accumulated_stats(device); },
       nb::arg("device"));
@@ -151,8 +158,9 @@ TS_BINDER(cuda_memory, 20) {
     a.empty_cache();
   });
   m.def(
-      "_cuda_set_memory_fraction", [](double fraction, int device) { allocator().set_memory_fraction(fraction, device); },
-      nb::arg("fraction"), nb::arg("device"));
+      "_cuda_set_memory_fraction",
+      [](double fraction, int device) { allocator().set_memory_fraction(fraction, device); }, nb::arg("fraction"),
+      nb::arg("device"));
   m.def(
       "_cuda_record_memory_history", [](size_t max_entries) { allocator().set_history_capacity(max_entries); },
       nb::arg("max_entries"));

@@ -28,7 +28,9 @@ struct Fixture {
   DeviceStats stats(int d = 0) const { return alloc->stats(d); }
 };
 
-uintptr_t addr(void* p) { return reinterpret_cast<uintptr_t>(p); }
+uintptr_t addr(void* p) {
+  return reinterpret_cast<uintptr_t>(p);
+}
 
 std::string oom_message(CachingAllocator& a, size_t size, StreamId s = S0) {
   try {
@@ -124,7 +126,7 @@ TEST(CachingAllocator, SmallRequestsRoundTo512AndShareA2MiBSegment) {
 
 TEST(CachingAllocator, LargeSegmentSizes) {
   Fixture f;
-  f.alloc->allocate(MiB + 1, 0, S0);  // under 10 MiB: a 20 MiB segment
+  f.alloc->allocate(MiB + 1, 0, S0);       // under 10 MiB: a 20 MiB segment
   f.alloc->allocate(12 * MiB + 1, 0, S1);  // above: rounded up to 2 MiB (S1: not from the first)
   DeviceStats s = f.stats();
   EXPECT_EQ(s.reserved_bytes[kLargePool].current, static_cast<int64_t>(20 * MiB + 14 * MiB));
@@ -219,7 +221,7 @@ TEST(CachingAllocator, PendingBlockDoesNotMergeUntilComplete) {
 TEST(CachingAllocator, OomFreesTheCacheRetriesThenRaisesAndRecovers) {
   Fixture f(100 * MiB);
   void* a = f.alloc->allocate(60 * MiB, 0, S0);
-  f.alloc->free(a);  // cached
+  f.alloc->free(a);                              // cached
   void* b = f.alloc->allocate(70 * MiB, 0, S0);  // fails first, fits once the cache is freed
   DeviceStats s = f.stats();
   EXPECT_EQ(s.num_alloc_retries, 1);
@@ -344,7 +346,7 @@ TEST(CachingAllocator, GarbageCollectionFreesOldCachedSegmentsAboveTheThreshold)
   void* a = f.alloc->allocate(30 * MiB, 0, S0);
   void* b = f.alloc->allocate(24 * MiB, 0, S0);
   f.alloc->free(a);
-  f.alloc->free(b);  // 54 MiB cached > 50 MiB
+  f.alloc->free(b);                              // 54 MiB cached > 50 MiB
   void* c = f.alloc->allocate(40 * MiB, 0, S1);  // other stream: needs a segment; GC runs first
   EXPECT_NE(c, nullptr);
   DeviceStats s = f.stats();
@@ -362,8 +364,7 @@ TEST(CachingAllocator, GraphPrivatePools) {
   f.alloc->end_allocate_to_pool(0, 7);
   Snapshot snap = f.alloc->snapshot();
   ASSERT_EQ(snap.segments.size(), 2u);
-  for (const SegmentInfo& seg : snap.segments)
-    EXPECT_EQ(seg.pool_id, seg.address == addr(outside) ? 0u : 7u);
+  for (const SegmentInfo& seg : snap.segments) EXPECT_EQ(seg.pool_id, seg.address == addr(outside) ? 0u : 7u);
   f.alloc->free(captured);
   void* after = f.alloc->allocate(MiB, 0, S1);
   EXPECT_NE(after, captured) << "the private pool serves only its capture";
@@ -449,8 +450,8 @@ TEST(CachingAllocator, AdapterFreesThroughTheDataPtr) {
 }
 
 TEST(AllocatorConfig, ParsesKnownKeysAndRejectsOthers) {
-  AllocatorConfig c = AllocatorConfig::parse(
-      " max_split_size_mb:64 , garbage_collection_threshold:0.6,expandable_segments:False");
+  AllocatorConfig c =
+      AllocatorConfig::parse(" max_split_size_mb:64 , garbage_collection_threshold:0.6,expandable_segments:False");
   EXPECT_EQ(c.max_split_size, 64 * MiB);
   EXPECT_DOUBLE_EQ(c.garbage_collection_threshold, 0.6);
   EXPECT_FALSE(c.expandable_segments);
@@ -496,7 +497,7 @@ TEST(CachingAllocator, RandomStressAgainstAShadowModel) {
     StreamId stream;
     std::set<StreamId> uses;
   };
-  std::map<uintptr_t, Live> live;                              // allocated by the test
+  std::map<uintptr_t, Live> live;                                      // allocated by the test
   std::map<uintptr_t, std::pair<size_t, std::set<StreamId>>> waiting;  // freed, events outstanding
   int64_t requested = 0, ooms = 0;
 
@@ -517,9 +518,12 @@ TEST(CachingAllocator, RandomStressAgainstAShadowModel) {
     if (kind < alloc_share || live.empty()) {
       size_t size;
       const int bucket = static_cast<int>(rng() % 10);
-      if (bucket < 6) size = 1 + rng() % (64 * 1024);
-      else if (bucket < 9) size = 1 + rng() % (4 * MiB);
-      else size = 1 + rng() % (40 * MiB);
+      if (bucket < 6)
+        size = 1 + rng() % (64 * 1024);
+      else if (bucket < 9)
+        size = 1 + rng() % (4 * MiB);
+      else
+        size = 1 + rng() % (40 * MiB);
       const StreamId s = streams[rng() % 4];
       void* p = nullptr;
       const int64_t syncs = f.fake->synchronizes();

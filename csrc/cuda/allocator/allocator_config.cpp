@@ -21,8 +21,8 @@ std::string trim(const std::string& s) {
 double parse_number(const std::string& key, const std::string& value) {
   char* end = nullptr;
   double v = std::strtod(value.c_str(), &end);
-  TS_CHECK(!value.empty() && end == value.c_str() + value.size(), kConf, "option ", key,
-           " expects a number (got '", value, "')");
+  TS_CHECK(!value.empty() && end == value.c_str() + value.size(), kConf, "option ", key, " expects a number (got '",
+           value, "')");
   return v;
 }
 

@@ -31,17 +31,17 @@ enum StatPool : int { kAllPools = 0, kSmallPool = 1, kLargePool = 2 };
 using StatArray = std::array<Stat, 3>;
 
 struct DeviceStats {
-  StatArray allocation;            // blocks handed to users
-  StatArray segment;               // device allocations held
-  StatArray active;                // allocated blocks plus freed ones still waiting for events
-  StatArray inactive_split;        // free blocks inside split segments (not releasable)
-  StatArray allocated_bytes;       // sizes of blocks handed to users (rounded)
-  StatArray reserved_bytes;        // sizes of segments held
-  StatArray active_bytes;          // as active, in bytes
-  StatArray inactive_split_bytes;  // as inactive_split, in bytes
-  StatArray requested_bytes;       // sizes users asked for (not rounded)
-  int64_t num_alloc_retries = 0;   // device mallocs retried after freeing the cache
-  int64_t num_ooms = 0;            // OutOfMemoryErrors raised
+  StatArray allocation;              // blocks handed to users
+  StatArray segment;                 // device allocations held
+  StatArray active;                  // allocated blocks plus freed ones still waiting for events
+  StatArray inactive_split;          // free blocks inside split segments (not releasable)
+  StatArray allocated_bytes;         // sizes of blocks handed to users (rounded)
+  StatArray reserved_bytes;          // sizes of segments held
+  StatArray active_bytes;            // as active, in bytes
+  StatArray inactive_split_bytes;    // as inactive_split, in bytes
+  StatArray requested_bytes;         // sizes users asked for (not rounded)
+  int64_t num_alloc_retries = 0;     // device mallocs retried after freeing the cache
+  int64_t num_ooms = 0;              // OutOfMemoryErrors raised
   int64_t num_sync_all_streams = 0;  // pending events waited for (empty_cache, before an OOM)
   int64_t num_device_alloc = 0;
   int64_t num_device_free = 0;

@@ -15,14 +15,15 @@ CachingAllocator::CachingAllocator(std::shared_ptr<DeviceMemoryApi> api, Allocat
     : api_(std::move(api)), config_(config) {
   const int n = api_->device_count();
   devices_.reserve(n);
-  for (int d = 0; d < n; ++d) devices_.push_back(std::make_unique<DeviceCachingAllocator>(this, d, api_.get(), &config_));
+  for (int d = 0; d < n; ++d)
+    devices_.push_back(std::make_unique<DeviceCachingAllocator>(this, d, api_.get(), &config_));
 }
 
 CachingAllocator::~CachingAllocator() = default;
 
 DeviceCachingAllocator& CachingAllocator::device_at(int device) const {
-  TS_CHECK(device >= 0 && device < static_cast<int>(devices_.size()), "[cuda allocator] invalid device ", device,
-           " (", devices_.size(), " CUDA devices)");
+  TS_CHECK(device >= 0 && device < static_cast<int>(devices_.size()), "[cuda allocator] invalid device ", device, " (",
+           devices_.size(), " CUDA devices)");
   return *devices_[device];
 }
 
@@ -63,7 +64,9 @@ void* CachingAllocator::allocate(size_t size, int device, StreamId stream) {
   return block ? reinterpret_cast<void*>(block->ptr) : nullptr;
 }
 
-void* CachingAllocator::block_address(const Block* block) { return reinterpret_cast<void*>(block->ptr); }
+void* CachingAllocator::block_address(const Block* block) {
+  return reinterpret_cast<void*>(block->ptr);
+}
 
 void CachingAllocator::free(void* ptr) {
   if (!ptr) return;
@@ -88,9 +91,15 @@ void CachingAllocator::empty_cache() {
   for (auto& d : devices_) d->empty_cache();
 }
 
-DeviceStats CachingAllocator::stats(int device) const { return device_at(device).stats(); }
-void CachingAllocator::reset_peak_stats(int device) { device_at(device).reset_peak_stats(); }
-void CachingAllocator::reset_accumulated_stats(int device) { device_at(device).reset_accumulated_stats(); }
+DeviceStats CachingAllocator::stats(int device) const {
+  return device_at(device).stats();
+}
+void CachingAllocator::reset_peak_stats(int device) {
+  device_at(device).reset_peak_stats();
+}
+void CachingAllocator::reset_accumulated_stats(int device) {
+  device_at(device).reset_accumulated_stats();
+}
 
 void CachingAllocator::set_memory_fraction(double fraction, int device) {
   TS_CHECK_VALUE(fraction >= 0.0 && fraction <= 1.0, "Invalid fraction value: ", fraction, ". Allowed range: 0~1");
@@ -113,7 +122,9 @@ void CachingAllocator::begin_allocate_to_pool(int device, uint64_t pool_id, Stre
 void CachingAllocator::end_allocate_to_pool(int device, uint64_t pool_id) {
   device_at(device).end_allocate_to_pool(pool_id);
 }
-void CachingAllocator::release_pool(int device, uint64_t pool_id) { device_at(device).release_pool(pool_id); }
+void CachingAllocator::release_pool(int device, uint64_t pool_id) {
+  device_at(device).release_pool(pool_id);
+}
 
 std::string format_size(uint64_t bytes) {
   char buf[64];

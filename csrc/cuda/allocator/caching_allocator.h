@@ -20,12 +20,12 @@ struct Block;
 class DeviceCachingAllocator;
 
 // Size classes, as PyTorch's.
-constexpr size_t kMinBlockSize = 512;         // every block is a multiple of this
-constexpr size_t kSmallSize = 1 << 20;        // requests up to 1 MiB use the small pool
-constexpr size_t kSmallBuffer = 2 << 20;      // small pool segments are 2 MiB
-constexpr size_t kMinLargeAlloc = 10 << 20;   // large requests below this get a 20 MiB segment
+constexpr size_t kMinBlockSize = 512;        // every block is a multiple of this
+constexpr size_t kSmallSize = 1 << 20;       // requests up to 1 MiB use the small pool
+constexpr size_t kSmallBuffer = 2 << 20;     // small pool segments are 2 MiB
+constexpr size_t kMinLargeAlloc = 10 << 20;  // large requests below this get a 20 MiB segment
 constexpr size_t kLargeBuffer = 20 << 20;
-constexpr size_t kRoundLarge = 2 << 20;       // larger ones are rounded up to 2 MiB
+constexpr size_t kRoundLarge = 2 << 20;  // larger ones are rounded up to 2 MiB
 
 class CachingAllocator {
  public:

@@ -3,7 +3,9 @@
 namespace tessera::cuda {
 
 namespace {
-void delete_block(void* ctx) { CachingAllocator::free_block(static_cast<Block*>(ctx)); }
+void delete_block(void* ctx) {
+  CachingAllocator::free_block(static_cast<Block*>(ctx));
+}
 }  // namespace
 
 DataPtr CachingAllocatorAdapter::allocate(size_t nbytes) {

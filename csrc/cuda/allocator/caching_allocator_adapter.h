@@ -11,8 +11,7 @@ class CachingAllocatorAdapter : public Allocator {
  public:
   using CurrentDeviceFn = int (*)();
   using CurrentStreamFn = StreamId (*)(int device);
-  CachingAllocatorAdapter(CachingAllocator* allocator, CurrentDeviceFn current_device,
-                          CurrentStreamFn current_stream)
+  CachingAllocatorAdapter(CachingAllocator* allocator, CurrentDeviceFn current_device, CurrentStreamFn current_stream)
       : allocator_(allocator), current_device_(current_device), current_stream_(current_stream) {}
 
   DataPtr allocate(size_t nbytes) override;

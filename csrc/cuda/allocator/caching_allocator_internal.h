@@ -7,15 +7,23 @@
 #include <mutex>
 #include <set>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "cuda/allocator/caching_allocator.h"
 
 namespace tessera::cuda {
 
+struct Block;
 struct BlockPool;
 struct PrivatePool;
+
+// One device allocation. Its blocks tile it; `head` is the block at `base` (kept current by
+// split and merge so that snapshots and teardown can walk every segment without a block index).
+struct Segment {
+  uintptr_t base;
+  size_t size;
+  Block* head;
+};
 
 // A piece of a segment (one device allocation). Blocks of a segment form a doubly linked list in
 // address order; all share the segment's stream and pool.
@@ -25,9 +33,10 @@ struct Block {
   size_t size;
   BlockPool* pool;
   uintptr_t ptr;
+  Segment* segment = nullptr;
   size_t requested_size = 0;
   bool allocated = false;
-  int event_count = 0;               // events still pending before this freed block is reusable
+  int event_count = 0;                // events still pending before this freed block is reusable
   std::vector<StreamId> stream_uses;  // record_stream() streams other than `stream`
   Block* prev = nullptr;
   Block* next = nullptr;
@@ -125,7 +134,7 @@ class DeviceCachingAllocator {
   DeviceStats stats_;
   BlockPool large_{false};
   BlockPool small_{true};
-  std::unordered_set<Block*> active_;  // allocated blocks and freed ones waiting for events
+  std::map<uintptr_t, std::unique_ptr<Segment>> segments_;  // by base address
   std::map<uint64_t, std::unique_ptr<PrivatePool>> private_pools_;
   std::vector<std::pair<uint64_t, StreamId>> pool_routes_;  // (pool id, capturing stream)
   // Events of record_stream frees, per stream in record order (a stream completes them in order).

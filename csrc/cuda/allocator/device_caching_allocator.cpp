@@ -1,5 +1,7 @@
 // The per-device half of the caching allocator: pools, splitting, coalescing, events, stats.
 // Every public method takes the device mutex; private helpers assume it is held.
+#include <time.h>
+
 #include <algorithm>
 #include <limits>
 
@@ -22,9 +24,12 @@ size_t allocation_size(size_t size) {
   return kRoundLarge * ((size + kRoundLarge - 1) / kRoundLarge);
 }
 
+// The coarse clock (a few ms resolution) costs a memory read; the precise one costs more than
+// the rest of a malloc on some virtual machines, and the history ring timestamps every event.
 int64_t now_us() {
-  using namespace std::chrono;
-  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
 }
 
 }  // namespace
@@ -35,17 +40,14 @@ DeviceCachingAllocator::DeviceCachingAllocator(CachingAllocator* front, int devi
 
 DeviceCachingAllocator::~DeviceCachingAllocator() {
   // Teardown: segments go back to the device whatever their blocks' state.
-  std::vector<Block*> all(active_.begin(), active_.end());
-  auto collect = [&](BlockPool& p) { all.insert(all.end(), p.blocks.begin(), p.blocks.end()); };
-  collect(large_);
-  collect(small_);
-  for (auto& [id, pool] : private_pools_) {
-    collect(pool->small);
-    collect(pool->large);
+  for (auto& [base, segment] : segments_) {
+    for (Block* b = segment->head; b;) {
+      Block* next = b->next;
+      delete b;
+      b = next;
+    }
+    api_->free(device_, reinterpret_cast<void*>(base));
   }
-  for (Block* b : all)
-    if (!b->prev) api_->free(device_, reinterpret_cast<void*>(b->ptr));
-  for (Block* b : all) delete b;
   for (auto& [stream, queue] : pending_events_)
     for (auto& [event, block] : queue) api_->event_destroy(device_, event);
   for (EventId e : free_events_) api_->event_destroy(device_, e);
@@ -116,7 +118,12 @@ Block* DeviceCachingAllocator::alloc_segment(BlockPool& pool, size_t size, Strea
   if (size >= config_->max_split_size) stats_.oversize_segments.increase(1);
   if (pool.owner_private) ++pool.owner_private->segments;
   record(TraceAction::SegmentAlloc, reinterpret_cast<uintptr_t>(p), size, stream);
-  return new Block(this, stream, size, &pool, reinterpret_cast<uintptr_t>(p));
+  const auto base = reinterpret_cast<uintptr_t>(p);
+  Block* block = new Block(this, stream, size, &pool, base);
+  auto segment = std::make_unique<Segment>(Segment{base, size, block});
+  block->segment = segment.get();
+  segments_.emplace(base, std::move(segment));
+  return block;
 }
 
 bool DeviceCachingAllocator::should_split(const Block* block, size_t size) const {
@@ -131,8 +138,13 @@ Block* DeviceCachingAllocator::use_block(Block* block, BlockPool& pool, size_t s
   if (should_split(block, size)) {
     Block* rest = block;
     block = new Block(this, rest->stream, size, &pool, rest->ptr);
+    block->segment = rest->segment;
     block->prev = rest->prev;
-    if (block->prev) block->prev->next = block;
+    if (block->prev) {
+      block->prev->next = block;
+    } else {
+      block->segment->head = block;
+    }
     block->next = rest;
     rest->prev = block;
     rest->ptr += size;
@@ -150,7 +162,6 @@ Block* DeviceCachingAllocator::use_block(Block* block, BlockPool& pool, size_t s
   }
   block->allocated = true;
   block->requested_size = requested;
-  active_.insert(block);
   stat_increase(stats_.allocation, sp, 1);
   stat_increase(stats_.allocated_bytes, sp, static_cast<int64_t>(block->size));
   stat_increase(stats_.active, sp, 1);
@@ -206,7 +217,6 @@ void DeviceCachingAllocator::free_block(Block* block) {
       split_bytes -= static_cast<int64_t>(subsumed);
     }
   }
-  active_.erase(block);
   insert_free(pool, block);
   if (block->is_split()) {
     split_count += 1;
@@ -232,7 +242,11 @@ size_t DeviceCachingAllocator::try_merge(Block* dst, Block* src) {
   if (dst->prev == src) {
     dst->ptr = src->ptr;
     dst->prev = src->prev;
-    if (dst->prev) dst->prev->next = dst;
+    if (dst->prev) {
+      dst->prev->next = dst;
+    } else {
+      dst->segment->head = dst;
+    }
   } else {
     dst->next = src->next;
     if (dst->next) dst->next->prev = dst;
@@ -307,6 +321,7 @@ void DeviceCachingAllocator::release_block(Block* block) {
   if (pool.owner_private) --pool.owner_private->segments;
   record(TraceAction::SegmentFree, block->ptr, block->size, block->stream);
   pool.blocks.erase(block);
+  segments_.erase(block->ptr);
   delete block;
 }
 
@@ -414,8 +429,8 @@ void DeviceCachingAllocator::empty_cache() {
   TS_FAIL(OutOfMemory, "CUDA out of memory. Tried to allocate ", format_size(requested), ". GPU ", device_,
           " has a total capacity of ", format_size(total_bytes), " of which ", format_size(free_bytes),
           " is free. Of the allocated memory ", format_size(allocated), " is allocated by tessera, and ",
-          format_size(reserved_ - allocated), " is reserved by tessera but unallocated (",
-          format_size(reserved_), " reserved in total).", cap);
+          format_size(reserved_ - allocated), " is reserved by tessera but unallocated (", format_size(reserved_),
+          " reserved in total).", cap);
 }
 
 // ---- stats, snapshot, history
@@ -430,9 +445,9 @@ DeviceStats DeviceCachingAllocator::stats() const {
 
 void DeviceCachingAllocator::reset_peak_stats() {
   std::lock_guard<std::mutex> lock(mutex_);
-  for (StatArray* a : {&stats_.allocation, &stats_.segment, &stats_.active, &stats_.inactive_split,
-                       &stats_.allocated_bytes, &stats_.reserved_bytes, &stats_.active_bytes,
-                       &stats_.inactive_split_bytes, &stats_.requested_bytes})
+  for (StatArray* a :
+       {&stats_.allocation, &stats_.segment, &stats_.active, &stats_.inactive_split, &stats_.allocated_bytes,
+        &stats_.reserved_bytes, &stats_.active_bytes, &stats_.inactive_split_bytes, &stats_.requested_bytes})
     for (Stat& s : *a) s.reset_peak();
   stats_.oversize_allocations.reset_peak();
   stats_.oversize_segments.reset_peak();
@@ -440,9 +455,9 @@ void DeviceCachingAllocator::reset_peak_stats() {
 
 void DeviceCachingAllocator::reset_accumulated_stats() {
   std::lock_guard<std::mutex> lock(mutex_);
-  for (StatArray* a : {&stats_.allocation, &stats_.segment, &stats_.active, &stats_.inactive_split,
-                       &stats_.allocated_bytes, &stats_.reserved_bytes, &stats_.active_bytes,
-                       &stats_.inactive_split_bytes, &stats_.requested_bytes})
+  for (StatArray* a :
+       {&stats_.allocation, &stats_.segment, &stats_.active, &stats_.inactive_split, &stats_.allocated_bytes,
+        &stats_.reserved_bytes, &stats_.active_bytes, &stats_.inactive_split_bytes, &stats_.requested_bytes})
     for (Stat& s : *a) s.reset_accumulated();
   stats_.oversize_allocations.reset_accumulated();
   stats_.oversize_segments.reset_accumulated();
@@ -460,20 +475,8 @@ void DeviceCachingAllocator::set_memory_fraction(double fraction) {
 
 void DeviceCachingAllocator::append_snapshot(Snapshot& out) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  std::vector<const Block*> heads;
-  auto add_heads = [&](const auto& blocks) {
-    for (const Block* b : blocks)
-      if (!b->prev) heads.push_back(b);
-  };
-  add_heads(active_);
-  add_heads(large_.blocks);
-  add_heads(small_.blocks);
-  for (auto& [id, pool] : private_pools_) {
-    add_heads(pool->small.blocks);
-    add_heads(pool->large.blocks);
-  }
-  std::sort(heads.begin(), heads.end(), [](const Block* a, const Block* b) { return a->ptr < b->ptr; });
-  for (const Block* head : heads) {
+  for (auto& [base, segment] : segments_) {
+    const Block* head = segment->head;
     SegmentInfo seg;
     seg.device = device_;
     seg.address = head->ptr;
@@ -518,7 +521,7 @@ void DeviceCachingAllocator::record(TraceAction action, uintptr_t addr, size_t s
     ring_.push_back(e);
   } else {
     ring_[ring_head_] = e;
-    ring_head_ = (ring_head_ + 1) % ring_capacity_;
+    if (++ring_head_ == ring_capacity_) ring_head_ = 0;
   }
 }
 
@@ -550,9 +553,9 @@ void DeviceCachingAllocator::release_pool(uint64_t pool_id) {
   auto it = private_pools_.find(pool_id);
   TS_CHECK(it != private_pools_.end() && !it->second->released, "[cuda allocator] no private pool ", pool_id);
   PrivatePool* pool = it->second.get();
-  pool_routes_.erase(std::remove_if(pool_routes_.begin(), pool_routes_.end(),
-                                    [&](auto& r) { return r.first == pool_id; }),
-                     pool_routes_.end());
+  pool_routes_.erase(
+      std::remove_if(pool_routes_.begin(), pool_routes_.end(), [&](auto& r) { return r.first == pool_id; }),
+      pool_routes_.end());
   pool->released = true;
   release_whole_blocks(pool->small);
   release_whole_blocks(pool->large);

@@ -26,7 +26,7 @@ class FakeDeviceMemoryApi : public DeviceMemoryApi {
     ++d.malloc_calls;
     if (d.used + size > d.capacity) return nullptr;
     // Each device gets its own 2^48-byte window; a gap after each allocation catches overruns.
-    uintptr_t addr = (uintptr_t{device + 1} << 48) + d.next;
+    uintptr_t addr = (static_cast<uintptr_t>(device + 1) << 48) + d.next;
     d.next += (size + 4095) / 4096 * 4096 + 4096;
     d.used += size;
     d.live[addr] = size;
