@@ -36,8 +36,7 @@ CUDA_BUILD = _compiled_with_cuda()
 
 
 def _gpu_available():
-    cuda = getattr(ts, "cuda", None)
-    return CUDA_BUILD and cuda is not None and hasattr(cuda, "is_available") and cuda.is_available()
+    return CUDA_BUILD and _C._cuda_allocator_device_count() > 0
 
 
 cpu_only = pytest.mark.skipif(CUDA_BUILD, reason="checks the CPU-only build's errors and the fake device")
@@ -49,6 +48,11 @@ def fake():
     _C._cuda_memory_use_fake_device(256 * MiB, devices=2)
     yield
     _C._cuda_memory_use_fake_device(None)
+
+
+def _subprocess_env():
+    paths = [os.path.join(ROOT, "python"), os.environ.get("PYTHONPATH", "")]
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in paths if p))
 
 
 # ---- CPU-only build
@@ -276,7 +280,7 @@ def test_memory_viz_draws_the_snapshot(fake, tmp_path, fmt, seed):
     else:
         path.write_text(json.dumps(mem._snapshot()))
     out = tmp_path / "out.html"
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"))
+    env = _subprocess_env()
     subprocess.run([sys.executable, "-m", "tessera.cuda.memory_viz", str(path), "-o", str(out)], check=True, env=env)
     page = out.read_text()
     snap = mem._snapshot()
@@ -291,7 +295,7 @@ def test_memory_viz_draws_the_snapshot(fake, tmp_path, fmt, seed):
 def test_memory_viz_rejects_bad_input(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"nope": 1}))
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"))
+    env = _subprocess_env()
     r = subprocess.run([sys.executable, "-m", "tessera.cuda.memory_viz", str(bad), "-o", str(tmp_path / "o.html")],
                        capture_output=True, text=True, env=env)
     assert r.returncode != 0 and "not a memory snapshot" in r.stderr
@@ -300,6 +304,27 @@ def test_memory_viz_rejects_bad_input(tmp_path):
     r = subprocess.run([sys.executable, "-m", "tessera.cuda.memory_viz", str(good), "-o", str(tmp_path / "o.txt")],
                        capture_output=True, text=True, env=env)
     assert r.returncode != 0 and ".html or .png" in r.stderr
+
+
+def test_memory_viz_png(tmp_path):
+    snap = {"segments": [{"device": 0, "address": 4096, "total_size": 2 * MiB, "segment_type": "small",
+                          "blocks": [{"address": 4096, "size": 512, "state": "active_allocated"},
+                                     {"address": 4608, "size": 2 * MiB - 512, "state": "inactive"}]}],
+            "device_traces": [[{"action": "segment_alloc", "addr": 4096, "size": 2 * MiB, "stream": 0},
+                               {"action": "alloc", "addr": 4096, "size": 512, "stream": 0}]]}
+    src = tmp_path / "snap.json"
+    src.write_text(json.dumps(snap))
+    out = tmp_path / "out.png"
+    env = _subprocess_env()
+    r = subprocess.run([sys.executable, "-m", "tessera.cuda.memory_viz", str(src), "-o", str(out)],
+                       capture_output=True, text=True, env=env)
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        assert r.returncode != 0 and "needs matplotlib" in r.stderr
+    else:
+        assert r.returncode == 0, r.stderr
+        assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 # ---- on a GPU
@@ -316,7 +341,17 @@ class TestOnGpu:
         mem.caching_allocator_delete(p)
         assert mem.memory_allocated() == base
         mem.empty_cache()
-        assert any(s["segment_type"] for s in mem.memory_snapshot()) or mem.memory_reserved() == 0
+        segments = mem.memory_snapshot()
+        assert sum(s["total_size"] for s in segments) == mem.memory_reserved()
+        assert sum(s["allocated_size"] for s in segments) == mem.memory_allocated()
+
+    def test_record_stream_and_history(self):
+        mem._record_memory_history(max_entries=100)
+        p = mem.caching_allocator_alloc(MiB, stream=0)
+        _C._cuda_caching_allocator_record_stream(p, 0)  # same stream: no event needed
+        mem.caching_allocator_delete(p)
+        actions = [e["action"] for e in mem._snapshot()["device_traces"][0]]
+        assert actions[-2:] == ["free_requested", "free_completed"]
 
     def test_oom_is_raised_and_recovered(self):
         with pytest.raises(mem.OutOfMemoryError, match="CUDA out of memory"):
