@@ -27,15 +27,21 @@ DeviceCachingAllocator& CachingAllocator::device_at(int device) const {
   return *devices_[device];
 }
 
+CachingAllocator::Shard& CachingAllocator::shard_of(void* ptr) const {
+  // Blocks are 512-byte aligned: the low bits carry nothing.
+  const auto p = reinterpret_cast<uintptr_t>(ptr) >> 9;
+  return shards_[(p ^ (p >> 4) ^ (p >> 12)) % kShards];
+}
+
 void CachingAllocator::add_allocated(Block* block) {
   void* ptr = reinterpret_cast<void*>(block->ptr);
-  Shard& shard = shards_[std::hash<void*>{}(ptr) % kShards];
+  Shard& shard = shard_of(ptr);
   std::lock_guard<std::mutex> lock(shard.mutex);
   shard.blocks.emplace(ptr, block);
 }
 
 Block* CachingAllocator::remove_allocated(void* ptr) {
-  Shard& shard = shards_[std::hash<void*>{}(ptr) % kShards];
+  Shard& shard = shard_of(ptr);
   std::lock_guard<std::mutex> lock(shard.mutex);
   auto it = shard.blocks.find(ptr);
   if (it == shard.blocks.end()) return nullptr;
@@ -45,7 +51,7 @@ Block* CachingAllocator::remove_allocated(void* ptr) {
 }
 
 Block* CachingAllocator::block_of(void* ptr) {
-  Shard& shard = shards_[std::hash<void*>{}(ptr) % kShards];
+  Shard& shard = shard_of(ptr);
   std::lock_guard<std::mutex> lock(shard.mutex);
   auto it = shard.blocks.find(ptr);
   return it == shard.blocks.end() ? nullptr : it->second;

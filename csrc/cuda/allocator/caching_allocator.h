@@ -85,6 +85,7 @@ class CachingAllocator {
     std::unordered_map<void*, Block*> blocks;
   };
   mutable std::array<Shard, kShards> shards_;
+  Shard& shard_of(void* ptr) const;
 };
 
 // Human-readable size as PyTorch prints it ("1.50 GiB", "512 bytes").
