@@ -487,10 +487,13 @@ TEST(FormatSize, HumanUnits) {
 // 100,000 random allocations, frees, record_streams, stream completions and cache flushes on 4
 // streams, checked against a shadow model: memory in use or awaiting another stream is never
 // handed out twice, and stats, snapshot and the fake device agree throughout.
-TEST(CachingAllocator, RandomStressAgainstAShadowModel) {
-  Fixture f(512 * MiB);
+// With `graph_pools`, stream S3 now and then allocates to a graph-private pool, released later.
+void run_stress(const std::string& conf, bool graph_pools, uint64_t seed) {
+  Fixture f(512 * MiB, 1, AllocatorConfig::parse(conf));
   f.alloc->set_history_capacity(64);
-  std::mt19937_64 rng(12345);
+  std::mt19937_64 rng(seed);
+  uint64_t pool_id = 0;
+  bool capturing = false;
   const StreamId streams[4] = {S0, S1, S2, S3};
   struct Live {
     size_t size;
@@ -560,6 +563,14 @@ TEST(CachingAllocator, RandomStressAgainstAShadowModel) {
         it->second.second.erase(s);
         it = it->second.second.empty() ? waiting.erase(it) : std::next(it);
       }
+    } else if (graph_pools && rng() % 4 == 0) {
+      if (capturing) {
+        f.alloc->end_allocate_to_pool(0, pool_id);
+        if (rng() % 2 == 0) f.alloc->release_pool(0, pool_id);  // else it stays around, cached
+      } else {
+        f.alloc->begin_allocate_to_pool(0, ++pool_id, S3);
+      }
+      capturing = !capturing;
     } else {
       f.alloc->empty_cache();  // waits for every pending event
       waiting.clear();
@@ -577,7 +588,17 @@ TEST(CachingAllocator, RandomStressAgainstAShadowModel) {
   }
   EXPECT_GT(ooms, 0) << "the capacity is meant to be hit now and then";
   EXPECT_GT(f.stats().num_alloc_retries, 0);
+  if (graph_pools) EXPECT_GT(pool_id, 10u) << "captures began and ended many times";
+  if (f.alloc->config().max_split_size != AllocatorConfig{}.max_split_size)
+    EXPECT_GT(f.stats().oversize_allocations.allocated, 100);
   for (auto& [a, l] : live) f.alloc->free(reinterpret_cast<void*>(a));
+  if (capturing) f.alloc->end_allocate_to_pool(0, pool_id);
+  for (uint64_t id = 1; id <= pool_id; ++id) {
+    try {
+      f.alloc->release_pool(0, id);
+    } catch (const Error&) {  // released during the run already
+    }
+  }
   f.fake->complete_all();
   f.alloc->empty_cache();
   DeviceStats s = f.stats();
@@ -588,6 +609,14 @@ TEST(CachingAllocator, RandomStressAgainstAShadowModel) {
   EXPECT_EQ(s.segment[kAllPools].current, 0);
   EXPECT_EQ(s.num_device_alloc, s.num_device_free);
   expect_snapshot_matches_stats(*f.alloc, *f.fake);
+}
+
+TEST(CachingAllocator, RandomStressAgainstAShadowModel) {
+  run_stress("", false, 12345);
+}
+
+TEST(CachingAllocator, RandomStressWithMaxSplitGcAndGraphPools) {
+  run_stress("max_split_size_mb:24,garbage_collection_threshold:0.6", true, 777);
 }
 
 // 4 threads on 2 devices allocate and free at once; no address is handed out twice.
