@@ -330,8 +330,19 @@ def test_memory_viz_png(tmp_path):
 # ---- on a GPU
 
 
+@pytest.mark.cuda
 @pytest.mark.skipif(not _gpu_available(), reason="needs a CUDA GPU")
 class TestOnGpu:
+    def test_alloc_conf_from_the_environment(self):
+        code = "import tessera.cuda.memory as m; m.memory_allocated()"
+        env = dict(_subprocess_env(), TESSERA_CUDA_ALLOC_CONF="max_split_size_mb:64,bogus_key:1")
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+        assert r.returncode != 0 and "unrecognized option 'bogus_key'" in r.stderr
+        env["TESSERA_CUDA_ALLOC_CONF"] = "max_split_size_mb:64"
+        code = "import tessera.cuda.memory as m; print(m.memory_stats()['max_split_size'])"
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+        assert r.returncode == 0 and r.stdout.strip() == str(64 * MiB), r.stderr
+
     def test_alloc_free_and_stats(self):
         mem.empty_cache()
         base = mem.memory_allocated()
