@@ -53,10 +53,10 @@ def _device_index(device: _Device, fn: str) -> int:
         return device
     if isinstance(device, str):
         device = _C.device(device)
-    dtype_ = getattr(device, "type", None)
-    if dtype_ is None:
+    kind = getattr(device, "type", None)
+    if kind is None:
         raise TypeError(f"[{fn}] expected a CUDA device (int, str or tessera.device), got {type(device).__name__}")
-    if dtype_ != "cuda":
+    if kind != "cuda":
         raise ValueError(f"[{fn}] Expected a cuda device, but got: {device}")
     index = getattr(device, "index", None)
     return _current_device() if index is None else index
