@@ -22,6 +22,7 @@ CachingAllocator::CachingAllocator(std::shared_ptr<DeviceMemoryApi> api, Allocat
 CachingAllocator::~CachingAllocator() = default;
 
 DeviceCachingAllocator& CachingAllocator::device_at(int device) const {
+  TS_CHECK(!devices_.empty(), "[cuda allocator] no CUDA GPUs are available");
   TS_CHECK(device >= 0 && device < static_cast<int>(devices_.size()), "[cuda allocator] invalid device ", device, " (",
            devices_.size(), " CUDA devices)");
   return *devices_[device];
