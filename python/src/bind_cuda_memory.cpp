@@ -1,6 +1,7 @@
 // tessera._C hooks for tessera.cuda.memory: stats, snapshot, cache control of the CUDA caching
 // allocator (csrc/cuda/allocator). In a build without CUDA they raise "not compiled with CUDA".
 #include <nanobind/stl/optional.h>
+#include <nanobind/stl/pair.h>
 #include <nanobind/stl/string.h>
 
 #include "binder.h"
@@ -164,6 +165,14 @@ TS_BINDER(cuda_memory, 20) {
   m.def(
       "_cuda_record_memory_history", [](size_t max_entries) { allocator().set_history_capacity(max_entries); },
       nb::arg("max_entries"));
+  m.def(
+      "_cuda_mem_get_info",
+      [](int device) {
+        CachingAllocator& a = allocator();
+        nb::gil_scoped_release nogil;
+        return a.mem_get_info(device);
+      },
+      nb::arg("device"));
   m.def("_cuda_allocator_device_count", [] { return allocator().device_count(); });
   m.def(
       "_cuda_caching_allocator_alloc",

@@ -72,6 +72,7 @@ def _subprocess_env():
     lambda: mem.empty_cache(),
     lambda: mem.set_per_process_memory_fraction(0.5),
     lambda: mem.caching_allocator_alloc(10),
+    lambda: mem.mem_get_info(),
 ])
 def test_without_cuda_every_call_says_so(call):
     with pytest.raises(RuntimeError, match="not compiled with CUDA"):
@@ -107,9 +108,13 @@ def test_allocated_and_reserved_follow_allocations(fake, seed):
     assert mem.memory_allocated() == 0
     assert mem.max_memory_allocated() == peak
     assert mem.memory_reserved() > 0, "freed blocks stay cached"
+    free, total = mem.mem_get_info()
+    assert total == 256 * MiB and free == total - mem.memory_reserved()
     mem.empty_cache()
     assert mem.memory_reserved() == 0
+    assert mem.mem_get_info() == (total, total)
     assert mem.max_memory_reserved() > 0
+    assert mem.get_allocator_backend() == "native"
     mem.reset_peak_memory_stats()
     assert mem.max_memory_allocated() == 0 and mem.max_memory_reserved() == 0
     mem.reset_accumulated_memory_stats()

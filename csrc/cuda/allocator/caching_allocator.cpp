@@ -113,6 +113,13 @@ void CachingAllocator::set_memory_fraction(double fraction, int device) {
   device_at(device).set_memory_fraction(fraction);
 }
 
+std::pair<size_t, size_t> CachingAllocator::mem_get_info(int device) const {
+  device_at(device);
+  size_t free_bytes = 0, total_bytes = 0;
+  api_->mem_get_info(device, &free_bytes, &total_bytes);
+  return {free_bytes, total_bytes};
+}
+
 Snapshot CachingAllocator::snapshot() const {
   Snapshot s;
   for (auto& d : devices_) d->append_snapshot(s);

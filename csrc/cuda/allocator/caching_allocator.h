@@ -8,6 +8,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "cuda/allocator/allocator_config.h"
@@ -54,6 +55,8 @@ class CachingAllocator {
   // Caps the segments of `device` at fraction * total device memory; requests beyond raise OOM.
   void set_memory_fraction(double fraction, int device);
   Snapshot snapshot() const;
+  // Free and total memory of the device as the driver reports them (not the allocator's cache).
+  std::pair<size_t, size_t> mem_get_info(int device) const;
   // Capacity of the per-device history ring; 0 stops recording (and drops the history).
   void set_history_capacity(size_t entries);
 

@@ -8,7 +8,7 @@ snapshots and control its cache. In a build without CUDA they raise RuntimeError
 import collections
 import pickle
 import sys
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 from .. import _C
 
@@ -20,6 +20,8 @@ __all__ = [
     "caching_allocator_alloc",
     "caching_allocator_delete",
     "empty_cache",
+    "get_allocator_backend",
+    "mem_get_info",
     "max_memory_allocated",
     "max_memory_reserved",
     "memory_allocated",
@@ -92,6 +94,16 @@ def caching_allocator_delete(mem_ptr: int) -> None:
 def empty_cache() -> None:
     """Returns every unused cached segment to the device (memory held by tensors stays)."""
     _C._cuda_empty_cache()
+
+
+def mem_get_info(device: _Device = None) -> Tuple[int, int]:
+    """(free, total) bytes of the device as the driver reports them; cached blocks count as used."""
+    return tuple(_C._cuda_mem_get_info(_device_index(device, "mem_get_info")))
+
+
+def get_allocator_backend() -> str:
+    """The allocator in use: always "native" (the caching allocator; cudaMallocAsync is not offered)."""
+    return "native"
 
 
 def memory_stats(device: _Device = None) -> Dict[str, Any]:
