@@ -1,0 +1,23 @@
+#include "cuda/allocator/caching_allocator_adapter.h"
+
+namespace tessera::cuda {
+
+namespace {
+void delete_block(void* ctx) {
+  CachingAllocator::free_block(static_cast<Block*>(ctx));
+}
+}  // namespace
+
+DataPtr CachingAllocatorAdapter::allocate(size_t nbytes) {
+  const int device = current_device_();
+  return allocate(nbytes, device, current_stream_(device));
+}
+
+DataPtr CachingAllocatorAdapter::allocate(size_t nbytes, int device, StreamId stream) {
+  Block* block = allocator_->allocate_block(nbytes, device, stream);
+  Device dev(DeviceType::CUDA, device);
+  if (!block) return DataPtr(nullptr, nullptr, nullptr, dev);
+  return DataPtr(CachingAllocator::block_address(block), block, &delete_block, dev);
+}
+
+}  // namespace tessera::cuda
