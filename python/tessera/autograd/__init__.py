@@ -2,6 +2,7 @@
 from .. import _C
 from .grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from . import forward_ad, functional  # noqa: E402,F401
 
 
 def _as_tuple(x):
@@ -43,4 +44,4 @@ def _tensor_backward(self, gradient=None, retain_graph=None, create_graph=False,
 
 _C.Tensor.backward = _tensor_backward
 
-__all__ = ["backward", "grad", "gradcheck", "gradgradcheck", "GradcheckError", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode"]
+__all__ = ["forward_ad", "functional", "backward", "grad", "gradcheck", "gradgradcheck", "GradcheckError", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode"]
