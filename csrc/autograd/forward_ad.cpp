@@ -275,7 +275,8 @@ void fallback_jvp(const Operator& op, void*, Stack& stack) {
   }
   std::vector<Tensor> result(outs.size());
   if (!ys.empty()) {
-    TensorVec vjps = grad(ys, aliases, us, {false, true, true});
+    // Graphs are kept when the tangent stays differentiable: its graph runs back through them.
+    TensorVec vjps = grad(ys, aliases, us, {keep_differentiable, true, true});
     TensorVec vs, ts;
     for (size_t i = 0; i < vjps.size(); ++i) {
       if (!vjps[i].defined() || !vjps[i].requires_grad()) continue;
@@ -283,7 +284,7 @@ void fallback_jvp(const Operator& op, void*, Stack& stack) {
       ts.push_back(to_dtype(tangents[i], vjps[i].dtype()));
     }
     if (!vs.empty()) {
-      TensorVec jvps = grad(vs, us, ts, {false, keep_differentiable, true});
+      TensorVec jvps = grad(vs, us, ts, {keep_differentiable, keep_differentiable, true});
       for (size_t j = 0; j < jvps.size(); ++j) result[out_index[j]] = jvps[j];
     }
   }
