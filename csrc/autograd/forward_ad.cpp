@@ -10,6 +10,7 @@
 #include "autograd/engine.h"
 #include "autograd/grad_mode.h"
 #include "autograd/meta.h"
+#include "core/generator.h"
 #include "dispatch/boxing.h"
 #include "dispatch/dispatcher.h"
 #include "ops/binary.h"
@@ -233,7 +234,17 @@ void fallback_jvp(const Operator& op, void*, Stack& stack) {
   TS_CHECK_NOT_IMPLEMENTED(ag != nullptr && name.back() != '_', "[", name,
                            "] forward-mode AD is not implemented (an input carries a tangent)");
   Stack inputs = stack;
+  // The op runs twice: a random op (sdpa with dropout) must draw the same values both times.
+  DeviceType device = DeviceType::CPU;
+  for_each_tensor(inputs, [&](size_t, Tensor& t) {
+    if (is_dual_input(t)) device = t.device().type;
+    return false;
+  });
+  Generator& gen = default_generator(device);
+  const auto rng_before = gen.get_state();
   run_below(op, stack);
+  const auto rng_after = gen.get_state();
+  gen.set_state(rng_before.data(), rng_before.size());
 
   ExcludeDispatchKeyGuard guard(DispatchKey::ForwardAD);
   // The tangent keeps a graph only when reverse mode could use it (an input or tangent requires grad).
@@ -260,7 +271,13 @@ void fallback_jvp(const Operator& op, void*, Stack& stack) {
     aliases.push_back(t);
     return true;
   });
-  op.call_boxed(inputs);
+  try {
+    op.call_boxed(inputs);
+  } catch (...) {
+    gen.set_state(rng_after.data(), rng_after.size());
+    throw;
+  }
+  gen.set_state(rng_after.data(), rng_after.size());
   std::vector<Tensor> outs = flat_tensors(inputs);
   TensorVec ys, us;
   std::vector<size_t> out_index;

@@ -355,3 +355,21 @@ def test_inplace_on_dual_is_refused():
         d = fwAD.make_dual(ts.randn(3), ts.randn(3))
         with pytest.raises(NotImplementedError, match=r"\[add_\] forward-mode AD is not implemented"):
             d.add_(1)
+
+
+def test_sdpa_dropout_draws_once(seed):
+    """The generic jvp runs the op twice; both runs must draw the same dropout mask."""
+    q, k, v = (ts.randn(2, 4, 8, dtype=ts.float64) for _ in range(3))
+    tq = ts.randn(2, 4, 8, dtype=ts.float64)
+    ts.manual_seed(seed)
+    with fwAD.dual_level():
+        p, tan = fwAD.unpack_dual(F.scaled_dot_product_attention(fwAD.make_dual(q, tq), k, v, dropout_p=0.5))
+    ts.manual_seed(seed)
+    ref = F.scaled_dot_product_attention(q, k, v, dropout_p=0.5)
+    assert_close(p, to_torch(ref))
+    eps = 1e-6
+    ts.manual_seed(seed)
+    hi = F.scaled_dot_product_attention(q + eps * tq, k, v, dropout_p=0.5)
+    ts.manual_seed(seed)
+    lo = F.scaled_dot_product_attention(q - eps * tq, k, v, dropout_p=0.5)
+    torch.testing.assert_close(to_torch(tan), (to_torch(hi) - to_torch(lo)) / (2 * eps), rtol=1e-4, atol=1e-6)
