@@ -45,8 +45,10 @@ void ForwardGrad::set(Tensor tangent) {
   Tensor old;
   {
     std::lock_guard<std::mutex> lock(g_slots_mutex);
-    if (tangent.defined()) slots().insert(this);
-    else slots().erase(this);
+    if (tangent.defined())
+      slots().insert(this);
+    else
+      slots().erase(this);
     old = std::move(tangent_);
     tangent_ = std::move(tangent);
   }
@@ -64,7 +66,9 @@ Tensor tangent(const Tensor& t) {
   return m ? m->fw_grad.tangent() : Tensor();
 }
 
-void set_tangent(const Tensor& t, const Tensor& tangent) { materialize_meta(t).fw_grad.set(tangent); }
+void set_tangent(const Tensor& t, const Tensor& tangent) {
+  materialize_meta(t).fw_grad.set(tangent);
+}
 
 int64_t enter_dual_level() {
   int expected = 0;
@@ -75,7 +79,8 @@ int64_t enter_dual_level() {
 
 void exit_dual_level(int64_t level) {
   TS_CHECK(level >= 0, "[forward_ad] Dual level must be a positive number.");
-  TS_CHECK(level == 0 && forward_ad_enabled(), "[forward_ad] Trying to exit a forward AD level that was not the last "
+  TS_CHECK(level == 0 && forward_ad_enabled(),
+           "[forward_ad] Trying to exit a forward AD level that was not the last "
            "one that was created. This is not supported.");
   std::vector<Tensor> dead;
   {
@@ -88,26 +93,29 @@ void exit_dual_level(int64_t level) {
 }
 
 static void check_level(int64_t level, const char* what) {
-  TS_CHECK(forward_ad_enabled(), "[forward_ad] Trying to ", what, " for forward AD but no level exists, make sure "
+  TS_CHECK(forward_ad_enabled(), "[forward_ad] Trying to ", what,
+           " for forward AD but no level exists, make sure "
            "to enter_dual_level() first.");
   TS_CHECK(level == 0, "[forward_ad] Invalid dual level ", level, ": only level 0 (the one open level) exists");
 }
 
 Tensor make_dual(const Tensor& primal, const Tensor& tangent_in, int64_t level) {
   check_level(level, "create a dual Tensor");
-  TS_CHECK_VALUE(is_floating(primal.dtype()), "[make_dual] Expected primal to be floating point or complex, but got: ",
-                 dtype_name(primal.dtype()));
-  TS_CHECK_VALUE(is_floating(tangent_in.dtype()),
-                 "[make_dual] Expected tangent to be floating point or complex, but got: ",
-                 dtype_name(tangent_in.dtype()));
+  TS_CHECK_VALUE(is_floating(primal.dtype()),
+                 "[make_dual] Expected primal to be floating point or complex, but got: ", dtype_name(primal.dtype()));
+  TS_CHECK_VALUE(
+      is_floating(tangent_in.dtype()),
+      "[make_dual] Expected tangent to be floating point or complex, but got: ", dtype_name(tangent_in.dtype()));
   TS_CHECK(primal.sizes().size() == tangent_in.sizes().size() &&
                std::equal(primal.sizes().begin(), primal.sizes().end(), tangent_in.sizes().begin()),
            "[make_dual] Trying to set a forward gradient that has a different size than that of the original Tensor, "
-           "this is not supported. Tensor is of size ", shape_str(primal.sizes()),
-           " while the given forward gradient is of size ", shape_str(tangent_in.sizes()), ".");
-  TS_CHECK(primal.device() == tangent_in.device(), "[make_dual] Expected tangent on device ",
-           primal.device().str(), " but got ", tangent_in.device().str());
-  TS_CHECK(!has_tangent(primal), "[make_dual] Making a dual Tensor based on a Tensor that already has a forward "
+           "this is not supported. Tensor is of size ",
+           shape_str(primal.sizes()), " while the given forward gradient is of size ", shape_str(tangent_in.sizes()),
+           ".");
+  TS_CHECK(primal.device() == tangent_in.device(), "[make_dual] Expected tangent on device ", primal.device().str(),
+           " but got ", tangent_in.device().str());
+  TS_CHECK(!has_tangent(primal),
+           "[make_dual] Making a dual Tensor based on a Tensor that already has a forward "
            "gradient at the same level 0 is not supported.");
   // A tangent never carries a tangent of its own (one level).
   Tensor tan = has_tangent(tangent_in) ? unpack_dual(tangent_in, 0).first : tangent_in;
@@ -152,7 +160,9 @@ std::vector<Tensor> flat_tensors(Stack& stack) {
   return out;
 }
 
-bool is_dual_input(const Tensor& t) { return t.defined() && is_floating(t.dtype()) && has_tangent(t); }
+bool is_dual_input(const Tensor& t) {
+  return t.defined() && is_floating(t.dtype()) && has_tangent(t);
+}
 
 // Zeros standing in for a missing tangent; a wrapped number stays one (same promotion).
 Tensor zero_tangent(const Tensor& t) {
@@ -217,7 +227,8 @@ void multilinear_jvp(const Operator& op, void*, Stack& stack) {
     if (!has) continue;
     op.call_boxed(term);
     std::vector<Tensor> outs = flat_tensors(term);
-    if (sum.empty()) sum = std::move(outs);
+    if (sum.empty())
+      sum = std::move(outs);
     else
       for (size_t j = 0; j < sum.size(); ++j) sum[j] = ops::add(sum[j], outs[j]);
   }
@@ -227,7 +238,7 @@ void multilinear_jvp(const Operator& op, void*, Stack& stack) {
 // ---- the fallback: any op with a backward formula. With v = J^T u the op's vjp (linear in u),
 // J t = d<v(u), t>/du: two backward passes through the op's own formulas, differentiable in the
 // primal and the tangents because the formulas are written with ops::.
-void fallback_jvp(const Operator& op, void*, Stack& stack) {
+void jvp_from_backward(const Operator& op, Stack& stack, bool diagonal) {
   const KernelFunction* ag = op.kernel(DispatchKey::Autograd);
   if (ag && ag->fallthrough) return run_below(op, stack);  // no differentiable output
   const std::string& name = op.name();
@@ -291,7 +302,15 @@ void fallback_jvp(const Operator& op, void*, Stack& stack) {
     out_index.push_back(k);
   }
   std::vector<Tensor> result(outs.size());
-  if (!ys.empty()) {
+  auto same_shape = [](const Tensor& a, const Tensor& b) {
+    return std::equal(a.sizes().begin(), a.sizes().end(), b.sizes().begin(), b.sizes().end());
+  };
+  if (diagonal && aliases.size() == 1 && ys.size() == 1 && same_shape(ys[0], aliases[0])) {
+    // One dual input of the output's shape: the Jacobian is diagonal, so J t = J^T t.
+    TensorVec r =
+        grad(ys, aliases, {to_dtype(tangents[0], ys[0].dtype())}, {keep_differentiable, keep_differentiable, true});
+    if (r[0].defined()) result[out_index[0]] = to_dtype(r[0], ys[0].dtype());
+  } else if (!ys.empty()) {
     // Graphs are kept when the tangent stays differentiable: its graph runs back through them.
     TensorVec vjps = grad(ys, aliases, us, {keep_differentiable, true, true});
     TensorVec vs, ts;
@@ -314,6 +333,13 @@ void fallback_jvp(const Operator& op, void*, Stack& stack) {
   attach_tangents(stack, result);
 }
 
+void fallback_jvp(const Operator& op, void*, Stack& stack) {
+  jvp_from_backward(op, stack, false);
+}
+void pointwise_jvp(const Operator& op, void*, Stack& stack) {
+  jvp_from_backward(op, stack, true);
+}
+
 KernelFunction boxed_kernel(BoxedKernelFn fn) {
   KernelFunction k;
   k.boxed = fn;
@@ -329,7 +355,14 @@ const bool fallback_installed = [] {
 }  // namespace
 
 bool register_linear_jvp(std::initializer_list<const char*> names) {
-  for (const char* n : names) Dispatcher::instance().register_kernel(n, DispatchKey::ForwardAD, boxed_kernel(&linear_jvp));
+  for (const char* n : names)
+    Dispatcher::instance().register_kernel(n, DispatchKey::ForwardAD, boxed_kernel(&linear_jvp));
+  return true;
+}
+
+bool register_pointwise_jvp(std::initializer_list<const char*> names) {
+  for (const char* n : names)
+    Dispatcher::instance().register_kernel(n, DispatchKey::ForwardAD, boxed_kernel(&pointwise_jvp));
   return true;
 }
 

@@ -16,7 +16,9 @@ namespace tessera::autograd {
 namespace detail {
 extern std::atomic<int> g_dual_levels;  // 0 or 1
 }
-inline bool forward_ad_enabled() { return detail::g_dual_levels.load(std::memory_order_relaxed) != 0; }
+inline bool forward_ad_enabled() {
+  return detail::g_dual_levels.load(std::memory_order_relaxed) != 0;
+}
 
 // The tangent of `t` at the open level (undefined when none).
 bool has_tangent(const Tensor& t);
@@ -47,5 +49,9 @@ bool register_linear_jvp(std::initializer_list<const char*> names);
 // Multilinear ops (mul, mm, bmm, matmul, dot, outer ...): the sum over inputs with a tangent of
 // the op with that input replaced by its tangent.
 bool register_multilinear_jvp(std::initializer_list<const char*> names);
+// Pointwise ops (exp, tanh, gelu, div, clamp ...): when one input carries a tangent and has the
+// output's shape, the Jacobian is diagonal and the jvp is the op's own backward formula applied
+// to the tangent (one backward pass). Other calls take the generic path.
+bool register_pointwise_jvp(std::initializer_list<const char*> names);
 
 }  // namespace tessera::autograd

@@ -5,10 +5,10 @@
 #include "autograd/forward_ad.h"
 #include "dispatch/boxing.h"
 #include "ops/binary.h"
+#include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/nn.h"
 #include "ops/view.h"
-#include "ops/copy.h"
 
 namespace tessera {
 namespace {

@@ -11,10 +11,13 @@ TS_BINDER(forward_ad, 10) {
   m.def("_enter_dual_level", &ag::enter_dual_level);
   m.def("_exit_dual_level", &ag::exit_dual_level, "level"_a);
   m.def("_make_dual", &ag::make_dual, "tensor"_a, "tangent"_a, "level"_a);
-  m.def("_unpack_dual", [](const Tensor& t, int64_t level) -> nb::tuple {
-    auto [primal, tan] = ag::unpack_dual(t, level);
-    return nb::make_tuple(primal, tan.defined() ? nb::cast(tan) : nb::none());
-  }, "tensor"_a, "level"_a);
+  m.def(
+      "_unpack_dual",
+      [](const Tensor& t, int64_t level) -> nb::tuple {
+        auto [primal, tan] = ag::unpack_dual(t, level);
+        return nb::make_tuple(primal, tan.defined() ? nb::cast(tan) : nb::none());
+      },
+      "tensor"_a, "level"_a);
   m.def("_is_dual_level_open", &ag::forward_ad_enabled);
 }
 
