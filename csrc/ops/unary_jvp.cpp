@@ -43,7 +43,6 @@ const bool registered = autograd::register_pointwise_jvp({
     "clamp",
     "clamp_min",
     "clamp_max",
-    "div",
     "true_divide",
     "pow",
     "atan2",

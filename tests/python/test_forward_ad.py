@@ -54,6 +54,8 @@ CASES = [
     ("mul", lambda m, f, x, y: x * y, lambda d: [rand((2, 1, 4), d), rand((3, 1), d)]),
     ("mul_self", lambda m, f, x: x * x * 3, lambda d: [rand((5,), d)]),
     ("div", lambda m, f, x, y: x / y, lambda d: [rand((3, 4), d), pos((4,), d)]),
+    ("div_broadcast_self", lambda m, f, x, y: x / y, lambda d: [rand((4,), d), pos((3, 1), d)]),
+    ("div_floor", lambda m, f, x, y: m.div(x, y, rounding_mode="floor"), lambda d: [rand((3, 4), d), pos((4,), d)]),
     ("pow", lambda m, f, x, y: m.pow(x, y), lambda d: [pos((3, 4), d), rand((3, 4), d)]),
     ("pow_scalar", lambda m, f, x: x ** 3, lambda d: [rand((3, 4), d)]),
     ("rpow", lambda m, f, x: 2.0 ** x, lambda d: [rand((3, 4), d)]),
@@ -98,6 +100,9 @@ CASES = [
     # nn ops
     ("softmax", lambda m, f, x: f.softmax(x, -1), lambda d: [rand((3, 5), d)]),
     ("log_softmax", lambda m, f, x: f.log_softmax(x, 0), lambda d: [rand((3, 5), d)]),
+    ("softmax_dtype", lambda m, f, x: f.softmax(x, 1, dtype=m.float64), lambda d: [rand((2, 3, 4), d)]),
+    ("log_softmax_3d", lambda m, f, x: f.log_softmax(x, 1), lambda d: [rand((2, 3, 4), d)]),
+    ("layer_norm_2d_noaffine", lambda m, f, x: f.layer_norm(x, (3, 4), eps=1e-3), lambda d: [rand((2, 3, 4), d)]),
     ("layer_norm", lambda m, f, x, w, b: f.layer_norm(x, (5,), w, b),
      lambda d: [rand((3, 5), d), rand((5,), d), rand((5,), d)]),
     ("rms_norm", lambda m, f, x, w: f.rms_norm(x, (5,), w), lambda d: [rand((3, 5), d), rand((5,), d)]),
@@ -206,6 +211,26 @@ def test_only_some_inputs_dual(seed):
         prim, tan = run_jvp("ts", fn, [to_ts(x), to_ts(y)], [to_ts(t), None])
         _, ttan = run_jvp("torch", fn, [x, y], [t, None])
         assert_close(tan[0], ttan[0])
+
+
+PARTIAL = [  # (fn, shapes, which inputs carry a tangent)
+    (lambda m, f, x, w, b: f.layer_norm(x, (4,), w, b), [(3, 4), (4,), (4,)], [False, True, False]),
+    (lambda m, f, x, w, b: f.layer_norm(x, (4,), w, b), [(3, 4), (4,), (4,)], [False, False, True]),
+    (lambda m, f, x, w, b: f.layer_norm(x, (4,), w, b), [(3, 4), (4,), (4,)], [True, False, False]),
+    (lambda m, f, x, y: x / y, [(3, 4), (4,)], [False, True]),
+    (lambda m, f, x, w, b: f.conv2d(x, w, b), [(1, 2, 4, 4), (3, 2, 3, 3), (3,)], [False, True, True]),
+    (lambda m, f, x, w, b: f.linear(x, w, b), [(2, 4), (3, 4), (3,)], [False, False, True]),
+]
+
+
+@pytest.mark.parametrize("k", range(len(PARTIAL)))
+def test_partial_tangents(seed, k):
+    fn, shapes, dual = PARTIAL[k]
+    xs = [rand(s, torch.float64) for s in shapes]
+    ts_ = [rand(s, torch.float64) if d else None for s, d in zip(shapes, dual)]
+    _, tan = run_jvp("ts", fn, [to_ts(x) for x in xs], [None if t is None else to_ts(t) for t in ts_])
+    _, ttan = run_jvp("torch", fn, xs, ts_)
+    assert_close(tan[0], ttan[0])
 
 
 # ---------------------------------------------------------------- finite differences
