@@ -19,6 +19,11 @@ def idx(*shape, high):
     return torch.randint(0, high, shape)
 
 
+def distinct_rows(rows, k, high):
+    """Index rows without repeats (scatter with repeated indices keeps an unspecified value)."""
+    return torch.stack([torch.randperm(high)[:k] for _ in range(rows)])
+
+
 def pos(shape, dtype):
     return rand(shape, dtype, 0.5, 2.0)
 
@@ -138,6 +143,24 @@ CASES = [
     ("gather", lambda m, f, x, i: m.gather(x, 1, i), lambda d: [rand((3, 4), d), idx(3, 2, high=4)]),
     ("getitem_tensor", lambda m, f, x, i: x[i], lambda d: [rand((5, 3), d), idx(4, high=5)]),
     ("getitem_mask", lambda m, f, x: x[x > 0], lambda d: [rand((5, 3), d)]),
+    ("getitem_ellipsis", lambda m, f, x: x[..., -1], lambda d: [rand((3, 4), d)]),
+    ("scatter", lambda m, f, x, i, s: m.scatter(x, 1, i, s), lambda d: [rand((3, 4), d), distinct_rows(3, 2, 4),
+                                                                         rand((3, 2), d)]),
+    ("index_add", lambda m, f, x, i, s: m.index_add(x, 0, i, s), lambda d: [rand((3, 4), d), idx(2, high=3),
+                                                                             rand((2, 4), d)]),
+    ("masked_fill", lambda m, f, x: x.masked_fill(x > 0, 2.0), lambda d: [rand((3, 4), d)]),
+    # other ops through the generic path
+    ("cumprod", lambda m, f, x: m.cumprod(x, 1), lambda d: [rand((3, 4), d)]),
+    ("sort", lambda m, f, x: m.sort(x, 1)[0], lambda d: [rand((3, 4), d)]),
+    ("topk", lambda m, f, x: m.topk(x, 2), lambda d: [rand((3, 4), d)]),
+    ("flip_roll", lambda m, f, x: m.roll(m.flip(x, [0]), 1, 1), lambda d: [rand((3, 4), d)]),
+    ("repeat_tril", lambda m, f, x: m.tril(x.repeat(2, 1)), lambda d: [rand((3, 4), d)]),
+    ("pad_const", lambda m, f, x: f.pad(x, (1, 2), value=1.5), lambda d: [rand((3, 4), d)]),
+    ("pad_reflect", lambda m, f, x: f.pad(x, (1, 1), mode="reflect"), lambda d: [rand((1, 3, 4), d)]),
+    ("nll_loss", lambda m, f, x, t: f.nll_loss(f.log_softmax(x, 1), t), lambda d: [rand((4, 5), d), idx(4, high=5)]),
+    ("unbind", lambda m, f, x: m.unbind(x, 1), lambda d: [rand((3, 4), d)]),
+    ("diagonal_movedim", lambda m, f, x: m.diagonal(m.movedim(x, 0, 2)), lambda d: [rand((2, 3, 4), d)]),
+    ("norm_dim", lambda m, f, x: m.norm(x, dim=1), lambda d: [rand((3, 4), d)]),
 ]
 
 
