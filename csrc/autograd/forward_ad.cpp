@@ -57,17 +57,25 @@ void ForwardGrad::set(Tensor tangent) {
 
 bool has_tangent(const Tensor& t) {
   auto* m = static_cast<AutogradMeta*>(t.impl()->autograd_meta());
-  return m && m->fw_grad.tangent().defined();
+  return m && m->fw_grad && m->fw_grad->tangent().defined();
 }
 
 Tensor tangent(const Tensor& t) {
   if (!t.defined() || !forward_ad_enabled()) return Tensor();
   auto* m = static_cast<AutogradMeta*>(t.impl()->autograd_meta());
-  return m ? m->fw_grad.tangent() : Tensor();
+  return m && m->fw_grad ? m->fw_grad->tangent() : Tensor();
 }
 
 void set_tangent(const Tensor& t, const Tensor& tangent) {
-  materialize_meta(t).fw_grad.set(tangent);
+  AutogradMeta& m = materialize_meta(t);
+  if (!m.fw_grad) m.fw_grad = std::make_shared<ForwardGrad>();
+  m.fw_grad->set(tangent);
+}
+
+void share_tangent(const Tensor& from, const Tensor& to) {
+  AutogradMeta& m = materialize_meta(from);
+  if (!m.fw_grad) m.fw_grad = std::make_shared<ForwardGrad>();
+  materialize_meta(to).fw_grad = m.fw_grad;
 }
 
 int64_t enter_dual_level() {

@@ -26,6 +26,10 @@ Tensor tangent(const Tensor& t);
 // Attaches `tangent` to `t` without checks (jvp kernels on their outputs).
 void set_tangent(const Tensor& t, const Tensor& tangent);
 
+// Makes `to` (a detached copy of `from`) see `from`'s tangent, now and when set later: a saved
+// output is stored detached before its jvp kernel attaches the tangent (forward over reverse).
+void share_tangent(const Tensor& from, const Tensor& to);
+
 int64_t enter_dual_level();
 void exit_dual_level(int64_t level);
 // A view of `primal` carrying `tangent`; differentiable in both (reverse mode).

@@ -421,3 +421,29 @@ def test_sdpa_dropout_draws_once(seed):
     ts.manual_seed(seed)
     lo = F.scaled_dot_product_attention(q - eps * tq, k, v, dropout_p=0.5)
     torch.testing.assert_close(to_torch(tan), (to_torch(hi) - to_torch(lo)) / (2 * eps), rtol=1e-4, atol=1e-6)
+
+
+FOR_CASES = {
+    "exp": lambda m, x: m.exp(x),
+    "sigmoid": lambda m, x: m.sigmoid(x) * x,
+    "softmax": lambda m, x: m.softmax(x, 0) ** 2,
+    "logsumexp": lambda m, x: m.logsumexp(x * x, 0),
+    "layer_norm": lambda m, x: m.nn.functional.layer_norm(x, (4,)) ** 3,
+    "mm": lambda m, x: m.mm(x.view(2, 2), x.view(2, 2).exp()),
+}
+
+
+@pytest.mark.parametrize("name", list(FOR_CASES))
+def test_forward_over_reverse(seed, name):
+    """Tangents flow through backward formulas (incl. saved outputs): the jvp of a gradient is H t."""
+    tx, tt = rand((4,), torch.float64, 0.5, 1.5), rand((4,), torch.float64)
+    res = []
+    for lib, fw in [("ts", fwAD), ("torch", tfwAD)]:
+        m, _ = _mods(lib)
+        x0 = (to_ts(tx) if lib == "ts" else tx.clone()).requires_grad_()
+        with fw.dual_level():
+            x = fw.make_dual(x0, to_ts(tt) if lib == "ts" else tt)
+            (g,) = m.autograd.grad(FOR_CASES[name](m, x).sum(), x, create_graph=True)
+            res.append(fw.unpack_dual(g).tangent)
+    assert res[0] is not None
+    assert_close(res[0].detach(), res[1].detach())
