@@ -17,10 +17,10 @@ struct AutogradMeta final : AutogradMetaInterface {
   std::weak_ptr<Node> grad_accumulator;  // the AccumulateGrad node of a leaf, while a graph uses it
   Tensor grad;
   bool retains_grad = false;
-  std::vector<TensorHook> leaf_hooks;                                     // run before accumulation
+  std::vector<TensorHook> leaf_hooks;                                  // run before accumulation
   std::vector<std::function<void(const Tensor&)>> post_accumulate_hooks;  // run after
   std::mutex mutex;
-  // Tangent while a dual level is open (autograd/forward_ad.h); shared with the copies of a saved output.
+  // Tangent while a dual level is open (autograd/forward_ad.h); shared with a saved output's copies.
   std::shared_ptr<ForwardGrad> fw_grad;
 
   bool requires_grad() const override { return requires_grad_flag || grad_fn != nullptr; }

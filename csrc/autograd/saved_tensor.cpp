@@ -21,16 +21,13 @@ SavedTensor::SavedTensor(const Tensor& t, bool is_output) : is_output_(is_output
 
 Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner) const {
   if (!was_defined_) return Tensor();
-  TS_CHECK(data_.defined(),
-           "[backward] Trying to backward through the graph a second time (or directly access "
+  TS_CHECK(data_.defined(), "[backward] Trying to backward through the graph a second time (or directly access "
            "saved tensors after they have already been freed). Saved intermediate values of the graph are freed when "
            "you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
            "graph a second time or if you need to access saved tensors after calling backward.");
-  TS_CHECK(data_.version() == version_,
-           "[backward] one of the variables needed for gradient computation has been "
-           "modified by an inplace operation: [",
-           dtype_name(data_.dtype()), " ", shape_str(data_.sizes()), "], which is ",
-           is_output_ ? "output " : "an input", is_output_ ? std::to_string(output_nr_) : "", " of ",
+  TS_CHECK(data_.version() == version_, "[backward] one of the variables needed for gradient computation has been "
+           "modified by an inplace operation: [", dtype_name(data_.dtype()), " ", shape_str(data_.sizes()),
+           "], which is ", is_output_ ? "output " : "an input", is_output_ ? std::to_string(output_nr_) : "", " of ",
            owner ? owner->name() : std::string("its node"), ", is at version ", data_.version(), "; expected version ",
            version_, " instead.");
   if (!is_output_ || !owner) return data_;
