@@ -27,7 +27,11 @@ std::atomic<int> g_dual_levels{0};
 namespace {
 
 // Slots holding a tangent, so that exiting the level clears every tangent (as PyTorch does).
-std::mutex g_slots_mutex;
+// Never destroyed: tensors holding tangents may die during process exit.
+std::mutex& slots_mutex() {
+  static auto* m = new std::mutex();
+  return *m;
+}
 std::unordered_set<ForwardGrad*>& slots() {
   static auto* s = new std::unordered_set<ForwardGrad*>();  // never destroyed: tensors die at exit
   return *s;
@@ -37,14 +41,14 @@ std::unordered_set<ForwardGrad*>& slots() {
 
 ForwardGrad::~ForwardGrad() {
   if (!tangent_.defined()) return;
-  std::lock_guard<std::mutex> lock(g_slots_mutex);
+  std::lock_guard<std::mutex> lock(slots_mutex());
   slots().erase(this);
 }
 
 void ForwardGrad::set(Tensor tangent) {
   Tensor old;
   {
-    std::lock_guard<std::mutex> lock(g_slots_mutex);
+    std::lock_guard<std::mutex> lock(slots_mutex());
     if (tangent.defined())
       slots().insert(this);
     else
@@ -92,7 +96,7 @@ void exit_dual_level(int64_t level) {
            "one that was created. This is not supported.");
   std::vector<Tensor> dead;
   {
-    std::lock_guard<std::mutex> lock(g_slots_mutex);
+    std::lock_guard<std::mutex> lock(slots_mutex());
     dead.reserve(slots().size());
     for (ForwardGrad* s : slots()) dead.push_back(s->release_for_level_exit());
     slots().clear();

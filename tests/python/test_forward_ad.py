@@ -447,3 +447,19 @@ def test_forward_over_reverse(seed, name):
             res.append(fw.unpack_dual(g).tangent)
     assert res[0] is not None
     assert_close(res[0].detach(), res[1].detach())
+
+
+def test_exit_with_level_open_does_not_crash():
+    """Dual tensors (with graphs through their tangents) still alive at interpreter exit."""
+    import os
+    import subprocess
+    import sys
+    code = ("import tessera as ts, tessera.autograd.forward_ad as fwAD\n"
+            "fwAD.enter_dual_level()\n"
+            "d = fwAD.make_dual(ts.randn(3).requires_grad_(), ts.randn(3).requires_grad_())\n"
+            "y = (d.tanh() * d).sum()\n"
+            "print(fwAD.unpack_dual(y).tangent.requires_grad)\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "True"
