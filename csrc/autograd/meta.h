@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 
+#include "autograd/forward_grad.h"
 #include "autograd/node.h"
 
 namespace tessera::autograd {
@@ -19,6 +20,8 @@ struct AutogradMeta final : AutogradMetaInterface {
   std::vector<TensorHook> leaf_hooks;                                  // run before accumulation
   std::vector<std::function<void(const Tensor&)>> post_accumulate_hooks;  // run after
   std::mutex mutex;
+  // Tangent while a dual level is open (autograd/forward_ad.h); shared with a saved output's copies.
+  std::shared_ptr<ForwardGrad> fw_grad;
 
   bool requires_grad() const override { return requires_grad_flag || grad_fn != nullptr; }
 };

@@ -1,5 +1,6 @@
 #include "autograd/saved_tensor.h"
 
+#include "autograd/forward_ad.h"
 #include "autograd/meta.h"
 #include "core/error.h"
 
@@ -12,6 +13,7 @@ SavedTensor::SavedTensor(const Tensor& t, bool is_output) : is_output_(is_output
     AutogradMeta* m = meta(t);
     output_nr_ = m ? m->output_nr : 0;
     data_ = detach(t);
+    if (forward_ad_enabled()) share_tangent(t, data_);  // its tangent is attached after saving
   } else {
     data_ = t;
   }
@@ -31,6 +33,7 @@ Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner) const {
   if (!is_output_ || !owner) return data_;
   // Re-attach the output to its node so that a create_graph backward can differentiate through it.
   Tensor t = detach(data_);
+  if (forward_ad_enabled()) share_tangent(data_, t);
   AutogradMeta& m = materialize_meta(t);
   m.grad_fn = owner;
   m.output_nr = output_nr_;

@@ -7,7 +7,8 @@
 
 namespace tessera {
 
-enum class DispatchKey : uint8_t { Autograd = 0, Autocast, Plugin, CUDA, CPU, NumKeys };
+// ForwardAD is set only on tensors that carry a tangent while a dual level is open.
+enum class DispatchKey : uint8_t { ForwardAD = 0, Autograd, Autocast, Plugin, CUDA, CPU, NumKeys };
 constexpr int kNumDispatchKeys = static_cast<int>(DispatchKey::NumKeys);
 constexpr int kFirstBackendKey = static_cast<int>(DispatchKey::Plugin);
 

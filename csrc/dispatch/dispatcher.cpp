@@ -2,10 +2,12 @@
 
 #include <algorithm>
 
+#include "autograd/forward_ad.h"
+
 namespace tessera {
 
 const char* dispatch_key_name(DispatchKey k) {
-  constexpr const char* names[] = {"Autograd", "Autocast", "Plugin", "CUDA", "CPU"};
+  constexpr const char* names[] = {"ForwardAD", "Autograd", "Autocast", "Plugin", "CUDA", "CPU"};
   return names[static_cast<int>(k)];
 }
 
@@ -18,6 +20,7 @@ DispatchKeySet tensor_keys(const Tensor& t) {
   if (!t.defined()) return 0;
   DispatchKeySet k = key_bit(backend_key(t.device().type));
   if (t.requires_grad()) k |= key_bit(DispatchKey::Autograd);
+  if (autograd::forward_ad_enabled() && autograd::has_tangent(t)) k |= key_bit(DispatchKey::ForwardAD);
   return k;
 }
 

@@ -48,6 +48,8 @@ class Operator {
       int k = __builtin_ctz(keys);
       const KernelFunction* f = kernels_[k].load(std::memory_order_acquire);
       if (f && !f->fallthrough) return *f;
+      // An input carries a tangent: ops without a jvp kernel take the generic forward-AD path.
+      if (!f && k == static_cast<int>(DispatchKey::ForwardAD)) return *forward_ad_fallback;
       if (!f && k >= kFirstBackendKey) no_kernel(static_cast<DispatchKey>(k));
       // An input requires grad but the op has no backward formula: refuse rather than return a
       // result that silently has no gradient. Non-differentiable ops register a fallthrough.
@@ -62,6 +64,9 @@ class Operator {
 
   // Signature of the typed kernels, fixed by the first typed registration.
   std::atomic<const void*> signature{nullptr};
+
+  // Set by autograd/forward_ad.cpp: the ForwardAD kernel of ops that register none.
+  static const KernelFunction* forward_ad_fallback;
 
   // Boxed call: fills defaults, picks the kernel from the tensors on the stack.
   void call_boxed(Stack& stack) const;
