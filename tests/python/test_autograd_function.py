@@ -659,3 +659,56 @@ def test_backward_from_several_python_threads():
     assert not any(t.is_alive() for t in threads), "deadlock: a backward thread did not finish"
     assert not errors, errors
     assert results == {i: 3.0 * (i + 1) ** 2 for i in range(4)}
+
+
+def _exp_function(lib):
+    class MyExp(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, scale):
+            y = x.exp() * scale
+            ctx.save_for_backward(y)
+            ctx.save_for_forward(y)
+            return y
+
+        @staticmethod
+        def backward(ctx, g):
+            (y,) = ctx.saved_tensors
+            return g * y, None
+
+        @staticmethod
+        def jvp(ctx, tx, tscale):
+            (y,) = ctx.saved_tensors
+            return tx * y
+    return MyExp
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_function_jvp_matches_torch(seed, dtype):
+    x, t = rand((3, 4), dtype), rand((3, 4), dtype)
+    TsExp, ThExp = _exp_function(ts), _exp_function(torch)
+    import torch.autograd.forward_ad as tfw
+    import tessera.autograd.forward_ad as fw
+    with tfw.dual_level():
+        expected = tfw.unpack_dual(ThExp.apply(tfw.make_dual(x, t), 1.5))
+    with fw.dual_level():
+        got = fw.unpack_dual(TsExp.apply(fw.make_dual(to_ts(x), to_ts(t)), 1.5))
+    assert_close(got.primal, expected.primal)
+    assert_close(got.tangent, expected.tangent)
+
+
+def test_function_without_jvp_refuses_dual_inputs(seed):
+    import tessera.autograd.forward_ad as fw
+
+    class NoJvp(ts.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+    with fw.dual_level():
+        dual = fw.make_dual(ts.randn(3), ts.randn(3))
+        with pytest.raises(NotImplementedError, match="jvp"):
+            NoJvp.apply(dual)
+    assert fw.unpack_dual(NoJvp.apply(ts.randn(3))).tangent is None

@@ -7,6 +7,7 @@ import functools
 import inspect
 
 from .. import _C
+from . import forward_ad
 from .grad_mode import no_grad
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable", "InplaceFunction", "NestedIOFunction"]
@@ -23,16 +24,21 @@ class FunctionCtx:
         self._materialize_grads = True
         self._handle = None
         self.needs_input_grad = ()
+        self._saved_for_forward = None
+        self._in_jvp = False
 
     def save_for_backward(self, *tensors):
         """Saves tensors (or None) for backward, checked against in-place modification."""
         self.to_save = tensors
 
     def save_for_forward(self, *tensors):
-        raise NotImplementedError("[save_for_forward] forward-mode AD is not supported by tessera")
+        """Saves tensors for jvp; inside jvp, ``saved_tensors`` returns them."""
+        self._saved_for_forward = tensors
 
     @property
     def saved_tensors(self):
+        if self._in_jvp:
+            return tuple(self._saved_for_forward or ())
         if self._handle is None:
             if self.to_save is not None:  # setup_context / forward, before the node exists
                 return tuple(self.to_save)
@@ -128,6 +134,10 @@ class Function(metaclass=FunctionMeta):
             bound = cls._signature.bind(*args, **kwargs)
             bound.apply_defaults()
             args, kwargs = bound.args, {}
+        tangents = _input_tangents(args)
+        if tangents is not None:
+            # The Function's own jvp gives the output tangents; its forward sees plain primals.
+            args = tuple(forward_ad.unpack_dual(a).primal if isinstance(a, _C.Tensor) else a for a in args)
         grad_on = _C.is_grad_enabled()
         ctx.needs_input_grad = tuple(grad_on and isinstance(a, _C.Tensor) and a.requires_grad for a in args)
         with no_grad():
@@ -136,11 +146,41 @@ class Function(metaclass=FunctionMeta):
                 cls.setup_context(ctx, args, result)
             else:
                 result = cls.forward(ctx, *args, **kwargs)
-        return _C._function_record(ctx, cls._backward_name, cls._backward_fn(), args, result)
+        out = _C._function_record(ctx, cls._backward_name, cls._backward_fn(), args, result)
+        if tangents is None:
+            return out
+        ctx._in_jvp = True
+        try:
+            out_tangents = cls.jvp(ctx, *tangents)
+        finally:
+            ctx._in_jvp = False
+        return _attach_tangents(out_tangents, out)
 
     @staticmethod
     def vmap(info, in_dims, *args):
         raise NotImplementedError("[Function.vmap] vmap is not supported by tessera")
+
+
+def _input_tangents(args):
+    """The tangent of each argument (zeros for tensors without one) when any carries one, else None."""
+    if forward_ad._current_level < 0:
+        return None
+    tangents = [forward_ad.unpack_dual(a).tangent if isinstance(a, _C.Tensor) else None for a in args]
+    if all(t is None for t in tangents):
+        return None
+    return tuple(_C.zeros_like(a) if t is None and isinstance(a, _C.Tensor) and a.is_floating_point() else t
+                 for a, t in zip(args, tangents))
+
+
+def _attach_tangents(out_tangents, out):
+    """Each tensor output made dual with the matching tangent returned by jvp."""
+    single = not isinstance(out, tuple)
+    outs, tans = (out,) if single else out, (out_tangents,) if not isinstance(out_tangents, tuple) else out_tangents
+    if len(tans) != len(outs):
+        raise RuntimeError(f"[Function.jvp] jvp returned {len(tans)} tangents but forward returned {len(outs)} outputs")
+    duals = tuple(forward_ad.make_dual(o, t) if isinstance(o, _C.Tensor) and t is not None else o
+                  for o, t in zip(outs, tans))
+    return duals[0] if single else duals
 
 
 class InplaceFunction(Function):
