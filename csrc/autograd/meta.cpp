@@ -2,6 +2,7 @@
 
 #include "autograd/accumulate_grad.h"
 #include "autograd/grad_mode.h"
+#include "autograd/inplace.h"
 #include "core/error.h"
 #include "ops/binary.h"
 
@@ -29,11 +30,13 @@ void set_requires_grad(const Tensor& t, bool requires_grad) {
 }
 
 bool is_leaf(const Tensor& t) {
+  refresh_view_history(t);
   AutogradMeta* m = meta(t);
   return !m || !m->grad_fn;
 }
 
 std::shared_ptr<Node> grad_fn(const Tensor& t) {
+  refresh_view_history(t);
   AutogradMeta* m = meta(t);
   return m ? m->grad_fn : nullptr;
 }
@@ -71,6 +74,7 @@ std::shared_ptr<Node> grad_accumulator(const Tensor& t) {
 
 Edge gradient_edge(const Tensor& t) {
   if (!t.defined()) return Edge();
+  refresh_view_history(t);
   AutogradMeta* m = meta(t);
   if (!m) return Edge();
   if (m->grad_fn) return Edge{m->grad_fn, m->output_nr};

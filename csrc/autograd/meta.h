@@ -19,6 +19,8 @@ struct AutogradMeta final : AutogradMetaInterface {
   std::vector<TensorHook> leaf_hooks;                                  // run before accumulation
   std::vector<std::function<void(const Tensor&)>> post_accumulate_hooks;  // run after
   std::mutex mutex;
+  // Set on outputs of unbind/split/chunk: in-place writes into them are refused (as PyTorch).
+  const char* multi_output_view_of = nullptr;
 
   bool requires_grad() const override { return requires_grad_flag || grad_fn != nullptr; }
 };
