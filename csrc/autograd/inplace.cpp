@@ -18,6 +18,7 @@
 #include "ops/compare.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
+#include "ops/reduce.h"
 #include "ops/ternary.h"
 #include "ops/type_promotion.h"
 #include "ops/view.h"
@@ -40,15 +41,24 @@ Tensor view_gather(const Tensor& self, IntArrayRef size, IntArrayRef stride, int
 struct ViewGeometry {
   DimVector dense_sizes;  // base sizes in memory order
   std::vector<int64_t> perm, inverse;
-  DimVector sizes, strides;
+  DimVector sizes, strides;  // the window; expanded (stride 0) dims have size 1 here
   int64_t offset = 0;
+  DimVector view_sizes;          // the view's own sizes
+  std::vector<int64_t> expanded;  // dims of the view with stride 0 and size > 1
 
   Tensor to_dense(const Tensor& g) const { return perm.empty() ? g : ops::permute(g, perm); }
   Tensor from_dense(const Tensor& g) const { return perm.empty() ? g : ops::permute(g, inverse); }
   // The view's part of a base-shaped gradient.
-  Tensor gather(const Tensor& g) const { return view_gather(to_dense(g), sizes, strides, offset); }
-  // A base-shaped gradient, zero outside the view, from a view-shaped one.
-  Tensor scatter(const Tensor& gv) const { return from_dense(view_scatter(gv, dense_sizes, sizes, strides, offset)); }
+  Tensor gather(const Tensor& g) const {
+    Tensor w = view_gather(to_dense(g), sizes, strides, offset);
+    return expanded.empty() ? w : ops::expand(w, view_sizes);
+  }
+  // A base-shaped gradient, zero outside the view, from a view-shaped one (summed over expanded
+  // dims: those elements share one memory location).
+  Tensor scatter(const Tensor& gv) const {
+    Tensor w = expanded.empty() ? gv : ops::sum(gv, expanded, true);
+    return from_dense(view_scatter(w, dense_sizes, sizes, strides, offset));
+  }
 };
 
 bool overlapping(IntArrayRef size, IntArrayRef stride) {
@@ -66,7 +76,8 @@ bool overlapping(IntArrayRef size, IntArrayRef stride) {
   return false;
 }
 
-// Null when the base is not dense or the view overlaps itself (expand): no window describes it.
+// Null when the base is not dense or the view overlaps itself other than by expanded dims: no
+// window describes it.
 std::optional<ViewGeometry> view_geometry(const Tensor& view) {
   const TensorImpl* b = view.impl()->view_base();
   ViewGeometry g;
@@ -89,6 +100,13 @@ std::optional<ViewGeometry> view_geometry(const Tensor& view) {
   for (int64_t i = 0; i < nd; ++i) g.dense_sizes.push_back(b->sizes()[g.perm.empty() ? i : g.perm[i]]);
   g.sizes = DimVector(view.sizes());
   g.strides = DimVector(view.strides());
+  g.view_sizes = g.sizes;
+  for (size_t d = 0; d < g.sizes.size(); ++d) {
+    if (g.strides[d] == 0 && g.sizes[d] > 1) {
+      g.expanded.push_back(static_cast<int64_t>(d));
+      g.sizes[d] = 1;
+    }
+  }
   g.offset = view.storage_offset() - b->storage_offset();
   if (view.numel() == 0) {
     g.offset = 0;
@@ -184,11 +202,9 @@ void regenerate_view_history(const Tensor& view) {
 void check_inplace(const char* name, const Tensor& self) {
   AutogradMeta* m = meta(self);
   TensorImpl* b = self.impl()->view_base();
-  if (!b) {
-    TS_CHECK(!(m && m->requires_grad_flag && !m->grad_fn), "[", name,
-             "] a leaf Variable that requires grad is being used in an in-place operation.");
-    return;
-  }
+  TS_CHECK(!(m && m->requires_grad_flag && !m->grad_fn), "[", name,
+           "] a leaf Variable that requires grad is being used in an in-place operation.");
+  if (!b) return;
   AutogradMeta* bm = static_cast<AutogradMeta*>(b->autograd_meta());
   TS_CHECK(!(bm && bm->requires_grad_flag && !bm->grad_fn), "[", name,
            "] a view of a leaf Variable that requires grad is being used in an in-place operation.");

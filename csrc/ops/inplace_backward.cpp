@@ -161,7 +161,7 @@ TS_INPLACE(clamp_min, Saved);
 TS_INPLACE(clamp_max, Saved);
 TS_INPLACE(nan_to_num, Saved);
 // unary math
-TS_INPLACE(neg, Never);
+TS_INPLACE(neg, Saved);  // NegBackward0 keeps its input
 TS_INPLACE(abs, Saved);
 TS_INPLACE(sign, Never);
 TS_INPLACE(floor, Never);
