@@ -14,6 +14,7 @@
 #include "dispatch/boxing.h"
 #include "ops/activation.h"
 #include "ops/binary.h"
+#include "ops/compare.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/indexing.h"
@@ -219,6 +220,17 @@ TS_METADATA(squeeze);
 TS_METADATA(unsqueeze);
 TS_METADATA(transpose);
 // overwrites
+// comparisons and logical ops write 0/1: nothing flows back through them
+TS_OVERWRITE(eq);
+TS_OVERWRITE(ne);
+TS_OVERWRITE(lt);
+TS_OVERWRITE(le);
+TS_OVERWRITE(gt);
+TS_OVERWRITE(ge);
+TS_OVERWRITE(logical_and);
+TS_OVERWRITE(logical_or);
+TS_OVERWRITE(logical_xor);
+TS_OVERWRITE(logical_not);
 TS_OVERWRITE(fill);
 TS_OVERWRITE(zero);
 TS_OVERWRITE(normal);
