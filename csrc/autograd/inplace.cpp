@@ -43,7 +43,7 @@ struct ViewGeometry {
   std::vector<int64_t> perm, inverse;
   DimVector sizes, strides;  // the window; expanded (stride 0) dims have size 1 here
   int64_t offset = 0;
-  DimVector view_sizes;          // the view's own sizes
+  DimVector view_sizes;           // the view's own sizes
   std::vector<int64_t> expanded;  // dims of the view with stride 0 and size > 1
 
   Tensor to_dense(const Tensor& g) const { return perm.empty() ? g : ops::permute(g, perm); }

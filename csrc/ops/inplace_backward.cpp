@@ -138,10 +138,11 @@ TS_REGISTER_KERNEL("copy_", Autograd, &copy__autograd);
 
 // Ops whose formula does not save self are marked Never; a wrong mark is caught loudly (the
 // saved-tensor version check raises in backward), never as a silently wrong gradient.
-#define TS_INPLACE(name, use)                                                                            \
-  TS_REGISTER_KERNEL(#name "_", Autograd, (make_inplace<#name "_", SelfUse::use, &ops::name##_, &ops::name>( \
-                                              &ops::name##_)))
-#define TS_OVERWRITE(name) TS_REGISTER_KERNEL(#name "_", Autograd, (make_overwrite<#name "_", &ops::name##_>(&ops::name##_)))
+#define TS_INPLACE(name, use)             \
+  TS_REGISTER_KERNEL(#name "_", Autograd, \
+                     (make_inplace<#name "_", SelfUse::use, &ops::name##_, &ops::name>(&ops::name##_)))
+#define TS_OVERWRITE(name) \
+  TS_REGISTER_KERNEL(#name "_", Autograd, (make_overwrite<#name "_", &ops::name##_>(&ops::name##_)))
 
 // arithmetic
 TS_INPLACE(add, Never);
