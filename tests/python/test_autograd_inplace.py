@@ -458,7 +458,7 @@ MORE = {
     "exp2_": (-2, 2), "expm1_": (-2, 2), "log2_": (0.5, 2), "log10_": (0.5, 2), "log1p_": (0, 2),
     "cos_": (-2, 2), "tan_": (-1, 1), "erf_": (-2, 2), "erfinv_": (-0.9, 0.9), "clamp_max_": (-2, 2),
     "triu_": (-2, 2), "fmod_": (0.5, 3), "remainder_": (0.5, 3), "atan2_": (-2, 2),
-    "true_divide_": (-2, 2),
+    "true_divide_": (-2, 2), "gt_": (-2, 2),
 }
 MORE_CALLS = {
     "clamp_max_": lambda m, y: y.clamp_max_(0.3),
@@ -466,6 +466,7 @@ MORE_CALLS = {
     "remainder_": lambda m, y: y.remainder_(m.full((4, 3), 0.7, dtype=y.dtype)),
     "atan2_": lambda m, y: y.atan2_(m.full((4, 3), 0.7, dtype=y.dtype)),
     "true_divide_": lambda m, y: y.true_divide_(m.full((4, 3), 0.7, dtype=y.dtype)),
+    "gt_": lambda m, y: y.gt_(m.full((4, 3), 0.1, dtype=y.dtype)),
 }
 
 
