@@ -144,10 +144,7 @@ TS_REGISTER_KERNEL("copy_", Autograd, &copy__autograd);
 #define TS_OVERWRITE(name) \
   TS_REGISTER_KERNEL(#name "_", Autograd, (make_overwrite<#name "_", &ops::name##_>(&ops::name##_)))
 
-// arithmetic
-TS_INPLACE(add, Never);
-TS_INPLACE(sub, Never);
-TS_INPLACE(mul, OtherNeedsGrad);
+// arithmetic (add_, sub_, mul_, relu_: direct kernels in inplace_direct_backward.cpp)
 TS_INPLACE(div, OtherNeedsGrad);
 TS_INPLACE(true_divide, OtherNeedsGrad);
 TS_INPLACE(pow, Saved);
@@ -188,7 +185,6 @@ TS_INPLACE(sigmoid, Saved);
 TS_INPLACE(erf, Saved);
 TS_INPLACE(erfinv, Saved);
 // activations
-TS_INPLACE(relu, Never);
 TS_INPLACE(silu, Saved);
 TS_INPLACE(gelu, Saved);
 TS_INPLACE(leaky_relu, Saved);

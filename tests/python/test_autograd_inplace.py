@@ -504,3 +504,33 @@ def test_stale_expanded_view(seed):
     (res[1] * res[1] * w).sum().backward()
     assert_close(x.grad, xt.grad)
     assert_close(z.grad, zt.grad)
+
+
+def test_augmented_assignment_on_items(seed):
+    # y[i] += v is getitem, add_ on the view, then setitem of the view into itself.
+    x, xt = pair(rand((4, 3)))
+    z, zt = pair(rand((3,)))
+    res = []
+    for a, b in ((x, z), (xt, zt)):
+        y = a * 1.0
+        y[1:3] += b
+        y[0] *= b
+        y += a
+        y[:, 1] -= b.sum()
+        res.append(y)
+    assert_close(res[0].detach(), res[1].detach())
+    (res[0] ** 2).sum().backward()
+    (res[1] ** 2).sum().backward()
+    assert_close(x.grad, xt.grad)
+    assert_close(z.grad, zt.grad)
+
+
+def test_result_saved_by_inplace_op_then_modified_raises():
+    # relu_ keeps its result (self) for backward, as PyTorch: a later write is caught.
+    def fn(m):
+        y = leaf(m) * 2
+        y.relu_()
+        y.mul_(3.0)
+        y.sum().backward()
+
+    both_raise(fn, "modified by an inplace operation")
