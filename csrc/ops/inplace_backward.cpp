@@ -144,7 +144,7 @@ TS_REGISTER_KERNEL("copy_", Autograd, &copy__autograd);
 #define TS_OVERWRITE(name) \
   TS_REGISTER_KERNEL(#name "_", Autograd, (make_overwrite<#name "_", &ops::name##_>(&ops::name##_)))
 
-// arithmetic (add_, sub_, mul_, relu_: direct kernels in inplace_direct_backward.cpp)
+// arithmetic (add_, sub_, mul_, relu_, index_put_: direct kernels in inplace_direct_backward.cpp)
 TS_INPLACE(div, OtherNeedsGrad);
 TS_INPLACE(true_divide, OtherNeedsGrad);
 TS_INPLACE(pow, Saved);
@@ -193,7 +193,6 @@ TS_INPLACE(hardtanh, Saved);
 // indexing and masking
 TS_INPLACE(masked_fill, Never);
 TS_INPLACE(masked_scatter, Never);
-TS_INPLACE(index_put, Never);
 TS_INPLACE(index_fill, Never);
 TS_INPLACE(index_copy, Never);
 TS_INPLACE(index_add, Never);

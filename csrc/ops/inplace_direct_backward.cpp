@@ -1,6 +1,6 @@
-// Direct Autograd kernels for the hottest in-place ops (add_, sub_, mul_, relu_): the op runs
-// in place (no temporary, no copy, as PyTorch) and its node is recorded on self. The other ops
-// use the generic kernel of inplace_backward.cpp (these four are not in its list).
+// Direct Autograd kernels for the hottest in-place ops (add_, sub_, mul_, relu_, index_put_): the
+// op runs in place (no temporary, no copy, as PyTorch) and its node is recorded on self. The
+// other ops use the generic kernel of inplace_backward.cpp (these are not in its list).
 #include <memory>
 
 #include "autograd/fn_backward.h"
@@ -13,6 +13,8 @@
 #include "ops/binary.h"
 #include "ops/compare.h"
 #include "ops/copy.h"
+#include "ops/creation.h"
+#include "ops/indexing.h"
 #include "ops/ternary.h"
 #include "ops/type_promotion.h"
 
@@ -100,8 +102,30 @@ Tensor relu__direct(const Tensor& self) {
   return self;
 }
 
+// setitem with advanced indices: O(written elements) forward, as PyTorch (the generic kernel
+// would copy the whole of self twice).
+Tensor index_put__direct(const Tensor& self, TensorList indices, const Tensor& values, bool accumulate) {
+  auto run = [&] { return ops::index_put_(self, indices, values, accumulate); };
+  if (!autograd::grad_enabled()) return autograd::below_autograd(run);
+  autograd::check_inplace("index_put_", self);
+  auto n = node_for("IndexPutBackward0", {&self, &values},
+                    [accumulate](const F& f, const Tensor& g, const TensorVec& idx) -> TensorVec {
+                      TensorVec r(2);
+                      if (f.needs(0))
+                        r[0] = accumulate ? g : ops::index_put(g, idx, ops::zeros({}, g.dtype(), g.device()), false);
+                      if (f.needs(1)) r[1] = ops::index(g, idx);
+                      return r;
+                    });
+  if (n)
+    for (const Tensor& t : indices) n->saved.emplace_back(t, false);
+  autograd::below_autograd(run);
+  attach(self, n, "IndexPutBackward0");
+  return self;
+}
+
 }  // namespace
 
+TS_REGISTER_KERNEL("index_put_", Autograd, &index_put__direct);
 TS_REGISTER_KERNEL("add_", Autograd, &add__direct<false>);
 TS_REGISTER_KERNEL("sub_", Autograd, &add__direct<true>);
 TS_REGISTER_KERNEL("mul_", Autograd, &mul__direct);

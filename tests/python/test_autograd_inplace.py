@@ -534,3 +534,32 @@ def test_result_saved_by_inplace_op_then_modified_raises():
         y.sum().backward()
 
     both_raise(fn, "modified by an inplace operation")
+
+
+def test_views_of_a_base_written_directly(seed):
+    x, xt = pair(rand((4, 3)))
+    z, zt = pair(rand((3,)))
+    res = []
+    for a, b in ((x, z), (xt, zt)):
+        y = a * 1.0
+        top, col = y[0:2], y[:, 1]
+        y.mul_(b)
+        y.sigmoid_()
+        res.append((top, col))
+    for got, want in zip(res[0], res[1]):
+        assert_close(got.detach(), want.detach())
+        assert got.grad_fn.name() == type(want.grad_fn).__name__ == "AsStridedBackward0"
+    (res[0][0].sum() * res[0][1].sum()).backward()
+    (res[1][0].sum() * res[1][1].sum()).backward()
+    assert_close(x.grad, xt.grad)
+    assert_close(z.grad, zt.grad)
+
+
+def test_base_and_is_view():
+    x = ts.zeros(4, 3)
+    v = x[1:].t()[0]
+    assert v._is_view() and not x._is_view()
+    assert v._base.shape == x.shape and v._base._base is None
+    assert not x.detach()._is_view() and not x.clone()._is_view()
+    v.fill_(7.0)
+    assert_close(x, torch.tensor([[0.0] * 3, [7, 0, 0], [7, 0, 0], [7, 0, 0]]))
