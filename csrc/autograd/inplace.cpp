@@ -177,6 +177,10 @@ void set_grad_fn(const Tensor& t, const Edge& e) {
   AutogradMeta& m = materialize_meta(t);
   m.grad_fn = e.function;
   m.output_nr = e.input_nr;
+  if (m.retains_grad && m.grad_fn) {  // .grad follows the new history (the old hook goes idle)
+    m.retains_grad = false;
+    retain_grad(t);
+  }
 }
 
 }  // namespace
@@ -194,9 +198,7 @@ void regenerate_view_history(const Tensor& view) {
   auto n = std::make_shared<ViewOfBaseBackward>();
   n->geo = std::move(*geo);
   n->set_next_edges({be});
-  AutogradMeta& m = materialize_meta(view);
-  m.output_nr = n->add_output_meta(view);
-  m.grad_fn = n;
+  set_grad_fn(view, Edge{n, n->add_output_meta(view)});
 }
 
 void check_inplace(const char* name, const Tensor& self) {

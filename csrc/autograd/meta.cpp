@@ -102,8 +102,10 @@ void retain_grad(const Tensor& t) {
   // The hook holds the impl weakly in spirit: a raw pointer is safe because the node that runs it
   // is owned by the tensor's graph, which the tensor keeps alive.
   TensorImpl* impl = t.impl();
-  m->grad_fn->add_pre_hook(m->output_nr, [impl](const Tensor& g) {
+  const Node* owner = m->grad_fn.get();
+  m->grad_fn->add_pre_hook(m->output_nr, [impl, owner](const Tensor& g) {
     auto* am = static_cast<AutogradMeta*>(impl->autograd_meta());
+    if (am->grad_fn.get() != owner) return Tensor();  // rebased by an in-place op since
     std::lock_guard<std::mutex> lock(am->mutex);
     am->grad = am->grad.defined() ? ops::add(am->grad, g) : detach(g);
     return Tensor();

@@ -563,3 +563,21 @@ def test_base_and_is_view():
     assert not x.detach()._is_view() and not x.clone()._is_view()
     v.fill_(7.0)
     assert_close(x, torch.tensor([[0.0] * 3, [7, 0, 0], [7, 0, 0], [7, 0, 0]]))
+
+
+def test_retain_grad_follows_the_rebased_history():
+    res = []
+    for m in (ts, torch):
+        x = m.ones(3, requires_grad=True)
+        y = x * 2
+        y.retain_grad()
+        y.mul_(3)
+        z = x * 2
+        v = z[1:]
+        v.retain_grad()
+        v.mul_(3)
+        (y.sum() + z.sum()).backward()
+        res.append((y.grad, v.grad, x.grad))
+    assert_close(res[0][0], res[1][0])
+    assert res[0][1] is None and res[1][1] is None
+    assert_close(res[0][2], res[1][2])
