@@ -581,3 +581,25 @@ def test_retain_grad_follows_the_rebased_history():
     assert_close(res[0][0], res[1][0])
     assert res[0][1] is None and res[1][1] is None
     assert_close(res[0][2], res[1][2])
+
+
+@pytest.mark.parametrize("op", ["add_", "addcmul_", "mul_"])
+def test_wider_other_is_cast_to_self_dtype(seed, op):
+    calls = {
+        "add_": lambda y, o: y.add_(o),
+        "addcmul_": lambda y, o: y.addcmul_(o, o),
+        "mul_": lambda y, o: y.mul_(o),
+    }
+    x, xt = pair(rand((3, 4)))
+    o, ot = pair(rand((4,), torch.float64))
+    res = []
+    for a, b in ((x, o), (xt, ot)):
+        y = a * 1.0
+        calls[op](y[1:], b)
+        res.append(y)
+    assert res[0].dtype == ts.float32
+    assert_close(res[0].detach(), res[1].detach())
+    (res[0] ** 2).sum().backward()
+    (res[1] ** 2).sum().backward()
+    assert_close(x.grad, xt.grad)
+    assert_close(o.grad, ot.grad)
