@@ -144,7 +144,9 @@ TS_REGISTER_KERNEL("copy_", Autograd, &copy__autograd);
 #define TS_OVERWRITE(name) \
   TS_REGISTER_KERNEL(#name "_", Autograd, (make_overwrite<#name "_", &ops::name##_>(&ops::name##_)))
 
-// arithmetic (add_, sub_, mul_, relu_, index_put_: direct kernels in inplace_direct_backward.cpp)
+// add_, sub_, mul_, index_put_, relu_, exp_, sigmoid_, tanh_: direct kernels in
+// inplace_direct_backward.cpp
+// arithmetic
 TS_INPLACE(div, OtherNeedsGrad);
 TS_INPLACE(true_divide, OtherNeedsGrad);
 TS_INPLACE(pow, Saved);
@@ -170,7 +172,6 @@ TS_INPLACE(round, Never);
 TS_INPLACE(reciprocal, Saved);
 TS_INPLACE(sqrt, Saved);
 TS_INPLACE(rsqrt, Saved);
-TS_INPLACE(exp, Never);
 TS_INPLACE(exp2, Saved);
 TS_INPLACE(expm1, Saved);
 TS_INPLACE(log, Saved);
@@ -180,8 +181,6 @@ TS_INPLACE(log1p, Saved);
 TS_INPLACE(sin, Saved);
 TS_INPLACE(cos, Saved);
 TS_INPLACE(tan, Saved);
-TS_INPLACE(tanh, Saved);
-TS_INPLACE(sigmoid, Saved);
 TS_INPLACE(erf, Saved);
 TS_INPLACE(erfinv, Saved);
 // activations

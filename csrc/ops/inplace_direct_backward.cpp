@@ -1,6 +1,6 @@
-// Direct Autograd kernels for the hottest in-place ops (add_, sub_, mul_, relu_, index_put_): the
-// op runs in place (no temporary, no copy, as PyTorch) and its node is recorded on self. The
-// other ops use the generic kernel of inplace_backward.cpp (these are not in its list).
+// Direct Autograd kernels for the hottest in-place ops (add_, sub_, mul_, index_put_, relu_,
+// exp_, sigmoid_, tanh_): the op runs in place (no temporary, no copy, as PyTorch) and its node
+// is recorded on self. The other ops use the generic kernel of inplace_backward.cpp.
 #include <memory>
 
 #include "autograd/fn_backward.h"
@@ -17,6 +17,7 @@
 #include "ops/indexing.h"
 #include "ops/ternary.h"
 #include "ops/type_promotion.h"
+#include "ops/unary.h"
 
 namespace tessera {
 namespace {
@@ -88,16 +89,45 @@ Tensor mul__direct(const Tensor& self, const Tensor& other) {
   return self;
 }
 
-// The gradient passes where the result is positive; the result is self after the write, saved
-// as the node's output (modifying it again before backward raises, as PyTorch).
-Tensor relu__direct(const Tensor& self) {
-  if (!autograd::grad_enabled()) return autograd::below_autograd([&] { return ops::relu_(self); });
-  autograd::check_inplace("relu_", self);
-  auto n = node_for("ReluBackward0", {&self}, [](const F&, const Tensor& g, const TensorVec& s) -> TensorVec {
-    return {ops::where(ops::le(s[0], zero()), zero(), g)};
-  });
-  autograd::below_autograd([&] { return ops::relu_(self); });
-  attach(self, n, "ReluBackward0");
+// Unary ops whose derivative is a function of the result: the result is self after the write,
+// saved as the node's output (modifying it again before backward raises, as PyTorch).
+struct ReluD {
+  static constexpr const char* op = "relu_";
+  static constexpr const char* node = "ReluBackward0";
+  static Tensor run(const Tensor& t) { return ops::relu_(t); }
+  static Tensor grad(const Tensor& g, const Tensor& y) { return ops::where(ops::le(y, zero()), zero(), g); }
+};
+struct ExpD {
+  static constexpr const char* op = "exp_";
+  static constexpr const char* node = "ExpBackward0";
+  static Tensor run(const Tensor& t) { return ops::exp_(t); }
+  static Tensor grad(const Tensor& g, const Tensor& y) { return ops::mul(g, y); }
+};
+struct SigmoidD {
+  static constexpr const char* op = "sigmoid_";
+  static constexpr const char* node = "SigmoidBackward0";
+  static Tensor run(const Tensor& t) { return ops::sigmoid_(t); }
+  static Tensor grad(const Tensor& g, const Tensor& y) {
+    return ops::mul(g, ops::mul(y, ops::sub(wrapped_scalar(Scalar(1.0)), y)));
+  }
+};
+struct TanhD {
+  static constexpr const char* op = "tanh_";
+  static constexpr const char* node = "TanhBackward0";
+  static Tensor run(const Tensor& t) { return ops::tanh_(t); }
+  static Tensor grad(const Tensor& g, const Tensor& y) {
+    return ops::mul(g, ops::sub(wrapped_scalar(Scalar(1.0)), ops::mul(y, y)));
+  }
+};
+
+template <class D>
+Tensor unary_of_result_direct(const Tensor& self) {
+  if (!autograd::grad_enabled()) return autograd::below_autograd([&] { return D::run(self); });
+  autograd::check_inplace(D::op, self);
+  auto n = node_for(D::node, {&self},
+                    [](const F&, const Tensor& g, const TensorVec& s) -> TensorVec { return {D::grad(g, s[0])}; });
+  autograd::below_autograd([&] { return D::run(self); });
+  attach(self, n, D::node);
   if (n) n->saved.emplace_back(self, true);
   return self;
 }
@@ -129,6 +159,9 @@ TS_REGISTER_KERNEL("index_put_", Autograd, &index_put__direct);
 TS_REGISTER_KERNEL("add_", Autograd, &add__direct<false>);
 TS_REGISTER_KERNEL("sub_", Autograd, &add__direct<true>);
 TS_REGISTER_KERNEL("mul_", Autograd, &mul__direct);
-TS_REGISTER_KERNEL("relu_", Autograd, &relu__direct);
+TS_REGISTER_KERNEL("relu_", Autograd, &unary_of_result_direct<ReluD>);
+TS_REGISTER_KERNEL("exp_", Autograd, &unary_of_result_direct<ExpD>);
+TS_REGISTER_KERNEL("sigmoid_", Autograd, &unary_of_result_direct<SigmoidD>);
+TS_REGISTER_KERNEL("tanh_", Autograd, &unary_of_result_direct<TanhD>);
 
 }  // namespace tessera

@@ -286,6 +286,7 @@ def f_setitem_adv(x, z):
 def f_ops(x, z):
     y = x * 1.0
     y.mul_(z).sigmoid_()
+    y = y * 1.0  # sigmoid_ keeps its result for backward: writing it again would be refused
     y.addcmul_(x, z, value=0.3)
     y.div_(z.abs() + 1)
     y.clamp_(-0.4, 0.8)
