@@ -2,6 +2,7 @@
 
 #include "autograd/accumulate_grad.h"
 #include "autograd/grad_mode.h"
+#include "autograd/inplace.h"
 #include "core/error.h"
 #include "ops/binary.h"
 
@@ -29,11 +30,13 @@ void set_requires_grad(const Tensor& t, bool requires_grad) {
 }
 
 bool is_leaf(const Tensor& t) {
+  refresh_view_history(t);
   AutogradMeta* m = meta(t);
   return !m || !m->grad_fn;
 }
 
 std::shared_ptr<Node> grad_fn(const Tensor& t) {
+  refresh_view_history(t);
   AutogradMeta* m = meta(t);
   return m ? m->grad_fn : nullptr;
 }
@@ -71,6 +74,7 @@ std::shared_ptr<Node> grad_accumulator(const Tensor& t) {
 
 Edge gradient_edge(const Tensor& t) {
   if (!t.defined()) return Edge();
+  refresh_view_history(t);
   AutogradMeta* m = meta(t);
   if (!m) return Edge();
   if (m->grad_fn) return Edge{m->grad_fn, m->output_nr};
@@ -98,8 +102,10 @@ void retain_grad(const Tensor& t) {
   // The hook holds the impl weakly in spirit: a raw pointer is safe because the node that runs it
   // is owned by the tensor's graph, which the tensor keeps alive.
   TensorImpl* impl = t.impl();
-  m->grad_fn->add_pre_hook(m->output_nr, [impl](const Tensor& g) {
+  const Node* owner = m->grad_fn.get();
+  m->grad_fn->add_pre_hook(m->output_nr, [impl, owner](const Tensor& g) {
     auto* am = static_cast<AutogradMeta*>(impl->autograd_meta());
+    if (am->grad_fn.get() != owner) return Tensor();  // rebased by an in-place op since
     std::lock_guard<std::mutex> lock(am->mutex);
     am->grad = am->grad.defined() ? ops::add(am->grad, g) : detach(g);
     return Tensor();

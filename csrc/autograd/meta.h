@@ -22,6 +22,8 @@ struct AutogradMeta final : AutogradMetaInterface {
   std::mutex mutex;
   // Tangent while a dual level is open (autograd/forward_ad.h); shared with a saved output's copies.
   std::shared_ptr<ForwardGrad> fw_grad;
+  // Set on outputs of unbind/split/chunk: in-place writes into them are refused (as PyTorch).
+  const char* multi_output_view_of = nullptr;
 
   bool requires_grad() const override { return requires_grad_flag || grad_fn != nullptr; }
 };

@@ -19,8 +19,12 @@ Tensor empty_tensor(IntArrayRef sizes, DType dtype, Device device) {
 
 Tensor make_view(const Tensor& base, DimVector sizes, DimVector strides, int64_t offset) {
   TensorImpl* b = base.impl();
-  return Tensor(make_intrusive<TensorImpl>(b->storage(), b->dtype(), std::move(sizes), std::move(strides), offset,
-                                           b->version_counter()));
+  auto v = make_intrusive<TensorImpl>(b->storage(), b->dtype(), std::move(sizes), std::move(strides), offset,
+                                      b->version_counter());
+  // Autograd needs the base to route in-place writes into the view (docs/design/autograd.md).
+  v->set_view_base(IntrusivePtr<TensorImpl>(b->view_base() ? b->view_base() : b));
+  v->set_view_version(b->version());
+  return Tensor(std::move(v));
 }
 
 Tensor scalar_tensor(const Scalar& s, DType dtype, Device device) {

@@ -53,7 +53,18 @@ class TensorImpl final : public RefCounted {
 
   AutogradMetaInterface* autograd_meta() const { return autograd_meta_.get(); }
   void set_autograd_meta(std::unique_ptr<AutogradMetaInterface> m) { autograd_meta_ = std::move(m); }
-  bool requires_grad() const { return autograd_meta_ && autograd_meta_->requires_grad(); }
+  // A differentiable view requires grad when its base does (PyTorch: after an in-place write into
+  // another view of the base, this view's history is regenerated from the base's).
+  bool requires_grad() const {
+    return (autograd_meta_ && autograd_meta_->requires_grad()) || (view_base_ && view_base_->requires_grad());
+  }
+
+  // The tensor a view (make_view) looks into: always a non-view, so chains of views share one base.
+  TensorImpl* view_base() const { return view_base_.get(); }
+  void set_view_base(IntrusivePtr<TensorImpl> base) { view_base_ = std::move(base); }
+  // The version at which the view's grad_fn was last derived from its base (stale when it differs).
+  uint32_t view_version() const { return view_version_; }
+  void set_view_version(uint32_t v) { view_version_ = v; }
 
   // A 0-d tensor made from a Python number: it promotes like a scalar, not like a tensor.
   bool is_wrapped_number() const { return wrapped_number_; }
@@ -70,7 +81,9 @@ class TensorImpl final : public RefCounted {
   DType dtype_;
   bool is_contiguous_ = true;
   bool wrapped_number_ = false;
+  uint32_t view_version_ = 0;
   IntrusivePtr<VersionCounter> version_;
+  IntrusivePtr<TensorImpl> view_base_;
   std::unique_ptr<AutogradMetaInterface> autograd_meta_;
 };
 

@@ -213,7 +213,8 @@ Tensor like(const char* op, const Tensor& self, std::optional<DType> dtype, std:
   if (dense) strides = DimVector(self.strides());
   int64_t n = self.numel();
   Tensor base = empty_tensor({&n, 1}, dt, dev);
-  return make_view(base, DimVector(self.sizes()), strides, 0);
+  // A fresh tensor, not a view of `base` (autograd treats views specially).
+  return Tensor(make_intrusive<TensorImpl>(base.impl()->storage(), dt, DimVector(self.sizes()), strides, 0));
 }
 
 Tensor empty_like_kernel(const Tensor& self, std::optional<DType> dtype, std::optional<Device> device) {

@@ -1,6 +1,5 @@
 // Backward formulas of the view ops. Views of tensors that require grad are differentiable;
-// in-place writes into such views are refused until view rebasing lands (their in-place ops have
-// no Autograd kernel), so these formulas never see a rebased history.
+// in-place writes into views rebase the base's history (autograd/inplace.cpp).
 #include <algorithm>
 #include <utility>
 #include <vector>
@@ -364,6 +363,8 @@ std::vector<Tensor> record_split(const Tensor& self, const char* node_name, int6
     n->device = self.device();
     for (const Tensor& o : outs) n->shapes.emplace_back(o.sizes());
     for (const Tensor& o : outs) autograd::set_history(o, n);
+    // PyTorch refuses in-place writes into these views (autograd/inplace.cpp).
+    for (const Tensor& o : outs) autograd::meta(o)->multi_output_view_of = node_name;
   }
   return outs;
 }

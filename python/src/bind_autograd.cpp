@@ -101,12 +101,18 @@ TS_BINDER(autograd, 10) {
       .def_prop_ro("is_leaf", [](const Tensor& t) { return ag::is_leaf(t); })
       .def("detach", &ag::detach)
       .def("detach_", [](const Tensor& t) {
+        TS_CHECK(!t.impl()->view_base(), "[detach_] Can't detach views in-place. Use detach() instead.");
         if (ag::AutogradMeta* am = ag::meta(t)) {
           am->grad_fn = nullptr;
           am->requires_grad_flag = false;
         }
         return t;
       })
+      .def_prop_ro("_base", [](const Tensor& t) -> nb::object {
+        TensorImpl* b = t.impl()->view_base();
+        return b ? nb::cast(Tensor(IntrusivePtr<TensorImpl>(b))) : nb::none();
+      })
+      .def("_is_view", [](const Tensor& t) { return t.impl()->view_base() != nullptr; })
       .def("retain_grad", [](const Tensor& t) { ag::retain_grad(t); })
       .def_prop_ro("retains_grad", [](const Tensor& t) {
         ag::AutogradMeta* am = ag::meta(t);

@@ -389,12 +389,6 @@ void copy_to(const Tensor& dst, const Tensor& value) {
 
 void setitem(const Tensor& self, nb::handle index, nb::handle value_obj) {
   Tensor value = value_to_tensor(self, value_obj);
-  // Writes into (or of) tensors that require grad need in-place autograd, which is not there yet:
-  // refuse instead of silently dropping the value's gradient.
-  TS_CHECK_NOT_IMPLEMENTED(!autograd::grad_enabled() || (!self.requires_grad() && !value.requires_grad()),
-                           "[setitem] assigning into a tensor (or a value) that requires grad is an in-place op, "
-                           "which autograd does not support yet; use tessera.no_grad() or an out-of-place op such "
-                           "as index_put");
   // Reading a value that overlaps the destination while writing it would be order-dependent.
   if (value.dim() > 0 && value.impl()->storage() == self.impl()->storage()) value = ops::clone(value);
   PyObject* o = index.ptr();

@@ -57,7 +57,7 @@ def _to_numpy(t):
         t = t.cpu()
     if _dtype_name(t) == "bfloat16":
         t = t.float()
-    return t.numpy()
+    return t.detach().numpy()
 
 
 class _Formatter:

@@ -42,7 +42,10 @@ TEST(Storage, RefcountKeepsStorageAliveThroughViews) {
     v = ops::transpose(base, 0, 1);
     EXPECT_EQ(st.use_count(), 3);
   }
-  EXPECT_EQ(st.use_count(), 2);  // base gone; the view keeps the storage
+  // The base handle is gone; the view keeps the storage and (for autograd) the base TensorImpl.
+  EXPECT_EQ(st.use_count(), 3);
+  ASSERT_NE(v.impl()->view_base(), nullptr);
+  EXPECT_EQ(v.impl()->view_base()->storage(), st);
   EXPECT_EQ(at(v, {2, 1}), 5.0f);
 }
 

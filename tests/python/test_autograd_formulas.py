@@ -191,8 +191,8 @@ def test_nondifferentiable_ops_pass_through(seed):
     assert not m.requires_grad and m.dtype == ts.bool
     assert ts.argmax(a).dtype == ts.int64
     with pytest.raises(NotImplementedError, match="backward formula"):
-        # no formula yet (any op without one will do): refused, never silently gradient-free
-        (a * 1).exp_()
+        # no formula (any op without one will do): refused, never silently gradient-free
+        ts.zeros(3, dtype=ts.int64).bitwise_or_(a)
 
 
 def test_concurrent_backward_matches_serial(seed):
