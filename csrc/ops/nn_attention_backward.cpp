@@ -21,6 +21,7 @@
 #include "ops/linalg.h"
 #include "ops/nn.h"
 #include "ops/nn_attention_internal.h"
+#include "ops/nn_backward_stubs.h"
 #include "ops/nn_stubs.h"
 #include "ops/reduce.h"
 #include "ops/reorder.h"
@@ -95,8 +96,15 @@ struct SdpaBackward final : Node {
     if (!e[0].valid() && !e[1].valid() && !e[3].valid()) return out;
     Tensor dp = ops::matmul(g, mT(v));
     if (drop.defined()) dp = ops::mul(dp, drop);
-    std::array<int64_t, 1> last{-1};
-    Tensor ds = ops::mul(p, ops::sub(dp, ops::sum(ops::mul(dp, p), IntArrayRef(last), true)));
+    Tensor ds;
+    if (autograd::grad_enabled()) {  // create_graph: composed, differentiable again
+      std::array<int64_t, 1> last{-1};
+      ds = ops::mul(p, ops::sub(dp, ops::sum(ops::mul(dp, p), IntArrayRef(last), true)));
+    } else {  // one fused pass per row (the softmax backward kernel)
+      Tensor dpc = ops::contiguous(dp), pc = ops::contiguous(p);
+      ds = empty_tensor(pc.sizes(), pc.dtype(), pc.device());
+      if (ds.numel() > 0) softmax_backward_stub(pc.device(), ds, dpc, pc, pc.dim() - 1, false);
+    }
     const Tensor sc = wrapped_scalar(Scalar(scale));
     if (e[0].valid()) out[0] = autograd::sum_to(ops::mul(ops::matmul(ds, k), sc), q_shape);
     if (e[1].valid()) out[1] = autograd::sum_to(sum_heads(ops::mul(ops::matmul(mT(ds), q), sc), groups), k_shape);
