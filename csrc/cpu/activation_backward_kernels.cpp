@@ -18,6 +18,11 @@ template <class T>
 void activation_backward_typed(const TensorIterator& iter, ActOp op) {
   using A = opmath_t<T>;
   switch (op) {
+    case ActOp::Relu:  // x holds relu's output: 0 where it is <= 0, g elsewhere (NaN passes g)
+      return cpu_kernel(iter, [](T gi, T yi) -> T {
+        const A g = gi, y = yi;
+        return y <= A(0) ? A(0) : g;
+      });
     case ActOp::Gelu:  // d/dx x Phi(x) = Phi(x) + x phi(x)
       return cpu_kernel(iter, [](T gi, T xi) -> T {
         const A g = gi, x = xi;

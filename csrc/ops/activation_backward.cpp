@@ -57,6 +57,7 @@ Tensor relu_autograd(const Tensor& self) {
   Tensor out = autograd::below_autograd([&] { return ops::relu(self); });
   return record("ReluBackward0", out, {&self}, {}, true,
                 [](const F&, const Tensor& g, const TensorVec& s) -> TensorVec {
+                  if (fused(s[0])) return {fused_backward("threshold_backward", ActOp::Relu, g, s[0])};
                   return {ops::where(ops::le(s[0], zero()), zero(), g)};
                 });
 }

@@ -9,6 +9,7 @@
 namespace tessera {
 class TensorIterator;
 
-// iter: output gi, inputs g and x, all of x's floating dtype. op: Gelu, GeluTanh or Silu.
+// iter: output gi, inputs g and x, all of x's floating dtype. op: Gelu, GeluTanh, Silu, or Relu
+// (then x is relu's output, as PyTorch's threshold_backward).
 TS_DECLARE_STUB(activation_backward_stub, void(const TensorIterator&, ActOp));
 }  // namespace tessera

@@ -1,4 +1,4 @@
-"""The fused first-order backward of gelu / silu (one pass g * f'(x)) against torch: every float
+"""The fused first-order backward of gelu / silu / relu (one pass g * f'(x)) against torch: every float
 dtype, sizes below and above the parallel threshold, non-contiguous inputs, broadcast (expanded)
 incoming gradients, large |x|; under create_graph the composed formula still differentiates."""
 import pytest
@@ -11,7 +11,9 @@ ACTS = {
     "gelu": lambda m, x: m.nn.functional.gelu(x),
     "gelu_tanh": lambda m, x: m.nn.functional.gelu(x, approximate="tanh"),
     "silu": lambda m, x: m.nn.functional.silu(x),
+    "relu": lambda m, x: m.nn.functional.relu(x),
 }
+SMOOTH = ["gelu", "gelu_tanh", "silu"]
 # bf16/f16 gradients are rounded once from float math in both libraries, but the inputs of the
 # rounding differ by float ulps: one bf16/f16 ulp of slack.
 GRAD_TOL = {torch.float16: dict(rtol=2e-3, atol=2e-3), torch.bfloat16: dict(rtol=1.6e-2, atol=1.6e-2),
@@ -55,7 +57,7 @@ def test_fused_grad_broadcast_incoming(seed, name):
         assert_close(x.grad, t.grad, **GRAD_TOL[torch.float32])
 
 
-@pytest.mark.parametrize("name", ACTS)
+@pytest.mark.parametrize("name", SMOOTH)
 def test_create_graph_still_differentiable(seed, name):
     x_t = rand((6, 5), torch.float64)
     x = to_ts(x_t).requires_grad_()
@@ -66,6 +68,14 @@ def test_create_graph_still_differentiable(seed, name):
     (ggx,) = ts.autograd.grad((gx * gx).sum(), x)
     (ggt,) = torch.autograd.grad((gt * gt).sum(), t)
     assert_close(ggx, ggt)
+
+
+def test_fused_relu_grad_nan_and_zero(seed):
+    # threshold_backward semantics: 0 where relu's output is <= 0, g elsewhere, NaN included.
+    x_t = torch.tensor([float("nan"), 0.0, -1.0, 2.0, -0.0])
+    g_t = rand((5,), torch.float32)
+    got, want = grads(ACTS["relu"], x_t, g_t)
+    assert_close(got, want)
 
 
 def test_sdpa_probabilities_saved_once_match_torch(seed):
