@@ -2,14 +2,23 @@
 
 - tiny MLP forward+backward+SGD step (dominated by per-op cost), ratio = torch time / tessera time
 - one sequence-reversal transformer training step (examples/reverse.py's model), same ratio
-Run: PYTHONPATH=python python benchmarks/bench_training.py
+Both libraries run the same number of threads (--threads, default: tessera's default, i.e.
+TESSERA_NUM_THREADS or the core count); the steps are timed interleaved (median of many).
+Run: PYTHONPATH=python python benchmarks/bench_training.py [--threads N]
 """
+import argparse
 import os
 import sys
 
-import torch
+ap = argparse.ArgumentParser(description="training-step speed, tessera vs PyTorch")
+ap.add_argument("--threads", type=int, default=None, help="threads for both libraries")
+ARGS = ap.parse_args()
+if ARGS.threads:
+    os.environ["TESSERA_NUM_THREADS"] = str(ARGS.threads)  # read once when tessera loads
 
-from common import environment, median_time
+import torch  # noqa: E402
+
+from common import environment, paired_median_times  # noqa: E402
 
 import tessera as ts  # noqa: E402
 
@@ -53,8 +62,10 @@ def step_fn(m, model, opt, x, y, classes):
 
 
 def main():
+    threads = ARGS.threads or int(os.environ.get("TESSERA_NUM_THREADS", "0")) or os.cpu_count()
+    torch.set_num_threads(threads)
     env = environment()
-    print(f"# Training steps: {env['cpu']}, {env['cores']} cores, torch threads {torch.get_num_threads()}, "
+    print(f"# Training steps: {env['cpu']}, {env['cores']} cores, threads {threads} (torch {torch.get_num_threads()}), "
           f"commit {env['commit']}, {env['date']}, torch {torch.__version__}\n")
     print("| workload | tessera ms | torch ms | ratio (torch/tessera) |\n|---|---|---|---|")
     # tiny MLP, batch 16
@@ -62,9 +73,9 @@ def main():
     xs, ys = ts.from_numpy(xt.numpy().copy()), ts.from_numpy(yt.numpy().copy())
     tm, sm = mlp(torch), mlp(ts)
     sm.load_state_dict({k: ts.from_numpy(v.detach().numpy().copy()) for k, v in tm.state_dict().items()})
-    t_ts = median_time(step_fn(ts, sm, ts.optim.SGD(sm.parameters(), lr=0.01), xs, ys.reshape(16, 1), 10), min_runs=200)
-    t_th = median_time(step_fn(torch, tm, torch.optim.SGD(tm.parameters(), lr=0.01), xt, yt.reshape(16, 1), 10),
-                       min_runs=200)
+    t_ts, t_th = paired_median_times([
+        step_fn(ts, sm, ts.optim.SGD(sm.parameters(), lr=0.01), xs, ys.reshape(16, 1), 10),
+        step_fn(torch, tm, torch.optim.SGD(tm.parameters(), lr=0.01), xt, yt.reshape(16, 1), 10)], min_runs=200)
     print(f"| tiny MLP fwd+bwd+SGD (batch 16) | {t_ts * 1e3:.3f} | {t_th * 1e3:.3f} | {t_th / t_ts:.2f} |")
     # sequence reversal, batch 64 x 12 tokens
     vocab, length = 10, 12
@@ -73,8 +84,9 @@ def main():
     xs, ys = ts.from_numpy(xt.numpy().copy()), ts.from_numpy(yt.numpy().copy())
     tm, sm = torch_reverser(vocab, length), Reverser(vocab, length)
     sm.load_state_dict({k: ts.from_numpy(v.detach().numpy().copy()) for k, v in tm.state_dict().items()})
-    t_ts = median_time(step_fn(ts, sm, ts.optim.AdamW(sm.parameters(), lr=1e-3), xs, ys, vocab), min_runs=30)
-    t_th = median_time(step_fn(torch, tm, torch.optim.AdamW(tm.parameters(), lr=1e-3), xt, yt, vocab), min_runs=30)
+    t_ts, t_th = paired_median_times([
+        step_fn(ts, sm, ts.optim.AdamW(sm.parameters(), lr=1e-3), xs, ys, vocab),
+        step_fn(torch, tm, torch.optim.AdamW(tm.parameters(), lr=1e-3), xt, yt, vocab)], min_runs=60)
     print(f"| sequence-reversal transformer step (64x12) | {t_ts * 1e3:.3f} | {t_th * 1e3:.3f} | {t_th / t_ts:.2f} |")
 
 

@@ -28,6 +28,24 @@ def median_time(fn, min_runs=20, min_seconds=0.3, inner=1, warmup=3):
     return statistics.median(samples)
 
 
+def paired_median_times(fns, min_runs=20, min_seconds=0.3, warmup=3):
+    """Median seconds per call of each fn, the calls interleaved (a, b, a, b, ...) so that a load
+    change on a shared machine hits every contender alike."""
+    for _ in range(warmup):
+        for fn in fns:
+            fn()
+    samples = [[] for _ in fns]
+    start = time.perf_counter()
+    while len(samples[0]) < min_runs or time.perf_counter() - start < min_seconds:
+        for fn, out in zip(fns, samples):
+            t0 = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t0)
+        if len(samples[0]) > 10000:
+            break
+    return [statistics.median(s) for s in samples]
+
+
 def environment():
     try:
         commit = subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True).strip()

@@ -12,6 +12,7 @@
 
 #include "core/dispatch_type.h"
 #include "cpu/fast_math.h"
+#include "cpu/lane_sum.h"
 #include "cpu/parallel.h"
 #include "ops/nn_backward_stubs.h"
 
@@ -87,12 +88,69 @@ struct ParamAccum {
   }
 };
 
-// ---- layer_norm / rms_norm: statistics recomputed per row (two passes, as the forward).
+// ---- layer_norm / rms_norm: statistics recomputed per row exactly as the forward computes them
+// (cpu/lane_sum.h); the row sums of gy and gy * xhat run in 8 lanes so every loop vectorises.
+template <bool Rms, class T>
+void norm_backward_rows(T* gx0, double* pw, double* pb, const T* g0, const T* x0, const T* wp, int64_t s, int64_t e,
+                        int64_t n, double eps) {
+  using acc_t = opmath_t<T>;
+  constexpr int L = 8;
+  for (int64_t r = s; r < e; ++r) {
+    const T* xr = x0 + r * n;
+    const T* gr = g0 + r * n;
+    const acc_t mean = Rms ? acc_t(0) : cpu::lane_sum<T, acc_t>(xr, n) / static_cast<acc_t>(n);
+    const acc_t var = cpu::lane_sq<T, acc_t>(xr, n, mean) / static_cast<acc_t>(n);
+    const acc_t rstd = static_cast<acc_t>(1.0 / std::sqrt(static_cast<double>(var) + eps));
+    // Row sums of gy and gy * xhat, gy = g * w; parameter-gradient partial sums in double.
+    acc_t a_gy[L] = {}, a_gyx[L] = {};
+    int64_t j = 0;
+    for (; j + L <= n; j += L)
+      for (int l = 0; l < L; ++l) {
+        const acc_t xh = (static_cast<acc_t>(xr[j + l]) - mean) * rstd;
+        const acc_t gv = static_cast<acc_t>(gr[j + l]);
+        const acc_t gy = wp ? gv * static_cast<acc_t>(wp[j + l]) : gv;
+        a_gy[l] += gy;
+        a_gyx[l] += gy * xh;
+      }
+    acc_t s_gy = 0, s_gyx = 0;
+    for (; j < n; ++j) {
+      const acc_t xh = (static_cast<acc_t>(xr[j]) - mean) * rstd;
+      const acc_t gv = static_cast<acc_t>(gr[j]);
+      const acc_t gy = wp ? gv * static_cast<acc_t>(wp[j]) : gv;
+      s_gy += gy;
+      s_gyx += gy * xh;
+    }
+    for (int l = 0; l < L; ++l) {
+      s_gy += a_gy[l];
+      s_gyx += a_gyx[l];
+    }
+    if (pw)
+      for (int64_t k = 0; k < n; ++k)
+        pw[k] += static_cast<double>(static_cast<acc_t>(gr[k]) * ((static_cast<acc_t>(xr[k]) - mean) * rstd));
+    if (pb)
+      for (int64_t k = 0; k < n; ++k) pb[k] += static_cast<double>(gr[k]);
+    if (!gx0) continue;
+    const acc_t inv_n = acc_t(1) / static_cast<acc_t>(n);
+    const acc_t a = Rms ? acc_t(0) : s_gy * inv_n, b = s_gyx * inv_n;
+    T* o = gx0 + r * n;
+    if (wp) {
+      for (int64_t k = 0; k < n; ++k) {
+        const acc_t xh = (static_cast<acc_t>(xr[k]) - mean) * rstd;
+        o[k] = static_cast<T>(rstd * (static_cast<acc_t>(gr[k]) * static_cast<acc_t>(wp[k]) - a - xh * b));
+      }
+    } else {
+      for (int64_t k = 0; k < n; ++k) {
+        const acc_t xh = (static_cast<acc_t>(xr[k]) - mean) * rstd;
+        o[k] = static_cast<T>(rstd * (static_cast<acc_t>(gr[k]) - a - xh * b));
+      }
+    }
+  }
+}
+
 template <bool Rms>
 void norm_backward_cpu(const Tensor& gx, const Tensor& gw, const Tensor& gb, const Tensor& g, const Tensor& x,
                        const Tensor& w, int64_t rows, int64_t n, double eps) {
   TS_DISPATCH_FLOATING_TYPES(x.dtype(), "norm_backward", [&] {
-    using acc_t = opmath_t<scalar_t>;
     const scalar_t* x0 = x.data<scalar_t>();
     const scalar_t* g0 = g.data<scalar_t>();
     const scalar_t* wp = w.defined() ? w.data<scalar_t>() : nullptr;
@@ -102,44 +160,8 @@ void norm_backward_cpu(const Tensor& gx, const Tensor& gw, const Tensor& gb, con
     acc.gb.assign(gb.defined() ? n : 0, 0.0);
     parallel_for(0, rows, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, n)), [&](int64_t s, int64_t e) {
       std::vector<double> pw(acc.gw.size(), 0.0), pb(acc.gb.size(), 0.0);
-      for (int64_t r = s; r < e; ++r) {
-        const scalar_t* xr = x0 + r * n;
-        const scalar_t* gr = g0 + r * n;
-        double m = 0;
-        if constexpr (!Rms) {
-          for (int64_t j = 0; j < n; ++j) m += static_cast<double>(xr[j]);
-          m /= static_cast<double>(n);
-        }
-        double var = 0;
-        for (int64_t j = 0; j < n; ++j) {
-          const double c = static_cast<double>(xr[j]) - m;
-          var += c * c;
-        }
-        var /= static_cast<double>(n);
-        const acc_t rstd = static_cast<acc_t>(1.0 / std::sqrt(var + eps));
-        const acc_t mean = static_cast<acc_t>(m);
-        // Row sums of gy and gy * xhat, gy = g * w.
-        acc_t s_gy = 0, s_gyx = 0;
-        for (int64_t j = 0; j < n; ++j) {
-          const acc_t xh = (static_cast<acc_t>(xr[j]) - mean) * rstd;
-          const acc_t gv = static_cast<acc_t>(gr[j]);
-          const acc_t gy = wp ? gv * static_cast<acc_t>(wp[j]) : gv;
-          s_gy += gy;
-          s_gyx += gy * xh;
-          if (!pw.empty()) pw[j] += static_cast<double>(gv * xh);
-          if (!pb.empty()) pb[j] += static_cast<double>(gv);
-        }
-        if (!gx0) continue;
-        const acc_t inv_n = acc_t(1) / static_cast<acc_t>(n);
-        const acc_t a = Rms ? acc_t(0) : s_gy * inv_n, b = s_gyx * inv_n;
-        scalar_t* o = gx0 + r * n;
-        for (int64_t j = 0; j < n; ++j) {
-          const acc_t xh = (static_cast<acc_t>(xr[j]) - mean) * rstd;
-          const acc_t gv = static_cast<acc_t>(gr[j]);
-          const acc_t gy = wp ? gv * static_cast<acc_t>(wp[j]) : gv;
-          o[j] = static_cast<scalar_t>(rstd * (gy - a - xh * b));
-        }
-      }
+      norm_backward_rows<Rms, scalar_t>(gx0, pw.empty() ? nullptr : pw.data(), pb.empty() ? nullptr : pb.data(), g0, x0,
+                                        wp, s, e, n, eps);
       if (!pw.empty() || !pb.empty()) acc.merge(pw, pb);
     });
     if (gw.defined())

@@ -11,6 +11,7 @@
 
 #include "core/dispatch_type.h"
 #include "cpu/fast_math.h"
+#include "cpu/lane_sum.h"
 #include "cpu/parallel.h"
 #include "ops/nn_stubs.h"
 
@@ -118,39 +119,6 @@ void softmax_cpu(const Tensor& out, const Tensor& in, int64_t dim, bool log) {
   });
 }
 
-// Sum and sum of squared deviations of a row, in 8 lanes of acc_t (float for float32 and the
-// 16-bit types, double for float64) so the loops vectorise.
-template <class T, class A>
-A lane_sum(const T* x, int64_t n) {
-  constexpr int L = 8;
-  A acc[L] = {};
-  int64_t i = 0;
-  for (; i + L <= n; i += L)
-    for (int l = 0; l < L; ++l) acc[l] += static_cast<A>(x[i + l]);
-  A s = 0;
-  for (; i < n; ++i) s += static_cast<A>(x[i]);
-  for (int l = 0; l < L; ++l) s += acc[l];
-  return s;
-}
-template <class T, class A>
-A lane_sq(const T* x, int64_t n, A center) {
-  constexpr int L = 8;
-  A acc[L] = {};
-  int64_t i = 0;
-  for (; i + L <= n; i += L)
-    for (int l = 0; l < L; ++l) {
-      const A c = static_cast<A>(x[i + l]) - center;
-      acc[l] += c * c;
-    }
-  A s = 0;
-  for (; i < n; ++i) {
-    const A c = static_cast<A>(x[i]) - center;
-    s += c * c;
-  }
-  for (int l = 0; l < L; ++l) s += acc[l];
-  return s;
-}
-
 void layer_norm_cpu(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias, int64_t rows,
                     int64_t n, double eps) {
   TS_DISPATCH_FLOATING_TYPES(in.dtype(), "layer_norm", [&] {
@@ -164,8 +132,8 @@ void layer_norm_cpu(const Tensor& out, const Tensor& in, const Tensor& weight, c
         const scalar_t* x = x0 + r * n;
         scalar_t* y = y0 + r * n;
         // Two passes (mean, then squared deviations): no cancellation for rows with a large mean.
-        const acc_t m = lane_sum<scalar_t, acc_t>(x, n) / static_cast<acc_t>(n);
-        const acc_t var = lane_sq<scalar_t, acc_t>(x, n, m) / static_cast<acc_t>(n);
+        const acc_t m = cpu::lane_sum<scalar_t, acc_t>(x, n) / static_cast<acc_t>(n);
+        const acc_t var = cpu::lane_sq<scalar_t, acc_t>(x, n, m) / static_cast<acc_t>(n);
         const acc_t rstd = static_cast<acc_t>(1.0 / std::sqrt(static_cast<double>(var) + eps));
         if (w && b) {
           for (int64_t j = 0; j < n; ++j)
@@ -194,7 +162,7 @@ void rms_norm_cpu(const Tensor& out, const Tensor& in, const Tensor& weight, int
       for (int64_t r = s; r < e; ++r) {
         const scalar_t* x = x0 + r * n;
         scalar_t* y = y0 + r * n;
-        const acc_t ms = lane_sq<scalar_t, acc_t>(x, n, acc_t(0)) / static_cast<acc_t>(n);
+        const acc_t ms = cpu::lane_sq<scalar_t, acc_t>(x, n, acc_t(0)) / static_cast<acc_t>(n);
         const acc_t rstd = static_cast<acc_t>(1.0 / std::sqrt(static_cast<double>(ms) + eps));
         if (w) {
           for (int64_t j = 0; j < n; ++j)

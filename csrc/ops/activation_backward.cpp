@@ -6,18 +6,24 @@
 
 #include "autograd/fn_backward.h"
 #include "autograd/formula_utils.h"
+#include "autograd/grad_mode.h"
 #include "autograd/record.h"
 #include "autograd/saved_tensor.h"
 #include "dispatch/boxing.h"
 #include "ops/activation.h"
+#include "ops/activation_backward_stubs.h"
 #include "ops/binary.h"
 #include "ops/compare.h"
 #include "ops/creation.h"
+#include "ops/elementwise_util.h"
 #include "ops/ternary.h"
 #include "ops/type_promotion.h"
 #include "ops/unary.h"
 
 namespace tessera {
+
+TS_DEFINE_STUB(activation_backward_stub, "activation_backward", void(const TensorIterator&, ActOp));
+
 namespace {
 
 using autograd::Node;
@@ -35,11 +41,23 @@ Tensor zero() {
   return wrapped_scalar(Scalar(0.0));
 }
 
+// First-order gradients (grad mode off in backward) run one fused pass g * f'(x); under
+// create_graph the caller composes the formula from ops:: instead.
+bool fused(const Tensor& x) {
+  return !autograd::grad_enabled() && is_floating(x.dtype());
+}
+Tensor fused_backward(const char* name, ActOp op, const Tensor& g, const Tensor& x) {
+  const DType dt = x.dtype();
+  return run_elementwise(name, {{g, dt}, {x, dt}}, dt, nullptr,
+                         [&](const TensorIterator& it) { activation_backward_stub(it.device(), it, op); });
+}
+
 // Where the output is 0 the gradient is 0 (PyTorch's threshold_backward on the result).
 Tensor relu_autograd(const Tensor& self) {
   Tensor out = autograd::below_autograd([&] { return ops::relu(self); });
   return record("ReluBackward0", out, {&self}, {}, true,
                 [](const F&, const Tensor& g, const TensorVec& s) -> TensorVec {
+                  if (fused(s[0])) return {fused_backward("threshold_backward", ActOp::Relu, g, s[0])};
                   return {ops::where(ops::le(s[0], zero()), zero(), g)};
                 });
 }
@@ -50,6 +68,8 @@ Tensor gelu_autograd(const Tensor& self, std::string_view approximate) {
   return record("GeluBackward0", out, {&self}, {&self}, false,
                 [tanh_approx](const F&, const Tensor& g, const TensorVec& s) -> TensorVec {
                   const Tensor& x = s[0];
+                  if (fused(x))
+                    return {fused_backward("gelu_backward", tanh_approx ? ActOp::GeluTanh : ActOp::Gelu, g, x)};
                   if (tanh_approx) {
                     // y = x/2 (1 + tanh(u)), u = k (x + 0.044715 x^3)
                     const double k = std::sqrt(2.0 / std::numbers::pi);
@@ -73,6 +93,7 @@ Tensor silu_autograd(const Tensor& self) {
   Tensor out = autograd::below_autograd([&] { return ops::silu(self); });
   return record("SiluBackward0", out, {&self}, {&self}, false,
                 [](const F&, const Tensor& g, const TensorVec& s) -> TensorVec {
+                  if (fused(s[0])) return {fused_backward("silu_backward", ActOp::Silu, g, s[0])};
                   Tensor sg = ops::sigmoid(s[0]);
                   Tensor d = ops::mul(sg, ops::add(ops::mul(s[0], ops::sub(c(1.0), sg)), c(1.0)));
                   return {ops::mul(g, d)};

@@ -5,6 +5,7 @@
 #include "ops/copy.h"
 #include "ops/linalg.h"
 #include "ops/nn.h"
+#include "ops/nn_attention_internal.h"
 #include "ops/nn_stubs.h"
 #include "ops/type_promotion.h"
 #include "ops/view_utils.h"
@@ -14,10 +15,9 @@ namespace tessera {
 TS_DEFINE_STUB(attention_softmax_stub, "scaled_dot_product_attention",
                void(const Tensor&, const Tensor&, bool, double));
 
-namespace {
-
-Tensor sdpa_kernel(const Tensor& q, const Tensor& k, const Tensor& v, const std::optional<Tensor>& attn_mask,
-                   double dropout_p, bool is_causal, std::optional<double> scale, bool enable_gqa) {
+namespace detail {
+Tensor sdpa_probs(const Tensor& q, const Tensor& k, const Tensor& v, const std::optional<Tensor>& attn_mask,
+                  double dropout_p, bool is_causal, std::optional<double> scale, bool enable_gqa, Tensor* value_out) {
   const char* op = "scaled_dot_product_attention";
   TS_CHECK(q.dim() >= 2 && k.dim() >= 2 && v.dim() >= 2, "[", op, "] query, key and value need at least 2 dims, got ",
            q.dim(), "D, ", k.dim(), "D and ", v.dim(), "D");
@@ -73,8 +73,19 @@ Tensor sdpa_kernel(const Tensor& q, const Tensor& k, const Tensor& v, const std:
     mask = detail::expand_view(*attn_mask, scores.sizes(), op);
   }
   if (scores.numel() > 0) attention_softmax_stub(scores.device(), scores, mask, is_causal, sc);
-  if (dropout_p > 0.0) scores = ops::dropout(scores, dropout_p, true);
-  return ops::matmul(scores, val);
+  if (value_out) *value_out = val;
+  return scores;
+}
+}  // namespace detail
+
+namespace {
+
+Tensor sdpa_kernel(const Tensor& q, const Tensor& k, const Tensor& v, const std::optional<Tensor>& attn_mask,
+                   double dropout_p, bool is_causal, std::optional<double> scale, bool enable_gqa) {
+  Tensor val;
+  Tensor p = detail::sdpa_probs(q, k, v, attn_mask, dropout_p, is_causal, scale, enable_gqa, &val);
+  if (dropout_p > 0.0) p = ops::dropout(p, dropout_p, true);
+  return ops::matmul(p, val);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// Backward formula of scaled_dot_product_attention (math version). The forward is recomputed
-// here when an input requires grad, keeping the attention probabilities P and the dropout mask:
+// Backward formula of scaled_dot_product_attention (math version). When an input requires grad
+// the forward runs here, keeping the attention probabilities P and the dropout mask:
 //   out = (P * M) @ V,  P = softmax(mask(Q K^T * scale))
 //   dV = (P*M)^T @ g,  dP = (g @ V^T) * M,  dS = P * (dP - rowsum(dP * P)),
 //   dQ = dS @ K * scale,  dK = dS^T @ Q * scale,  d(additive mask) = dS.
@@ -20,6 +20,8 @@
 #include "ops/creation.h"
 #include "ops/linalg.h"
 #include "ops/nn.h"
+#include "ops/nn_attention_internal.h"
+#include "ops/nn_backward_stubs.h"
 #include "ops/nn_stubs.h"
 #include "ops/reduce.h"
 #include "ops/reorder.h"
@@ -94,8 +96,15 @@ struct SdpaBackward final : Node {
     if (!e[0].valid() && !e[1].valid() && !e[3].valid()) return out;
     Tensor dp = ops::matmul(g, mT(v));
     if (drop.defined()) dp = ops::mul(dp, drop);
-    std::array<int64_t, 1> last{-1};
-    Tensor ds = ops::mul(p, ops::sub(dp, ops::sum(ops::mul(dp, p), IntArrayRef(last), true)));
+    Tensor ds;
+    if (autograd::grad_enabled()) {  // create_graph: composed, differentiable again
+      std::array<int64_t, 1> last{-1};
+      ds = ops::mul(p, ops::sub(dp, ops::sum(ops::mul(dp, p), IntArrayRef(last), true)));
+    } else {  // one fused pass per row (the softmax backward kernel)
+      Tensor dpc = ops::contiguous(dp), pc = ops::contiguous(p);
+      ds = empty_tensor(pc.sizes(), pc.dtype(), pc.device());
+      if (ds.numel() > 0) softmax_backward_stub(pc.device(), ds, dpc, pc, pc.dim() - 1, false);
+    }
     const Tensor sc = wrapped_scalar(Scalar(scale));
     if (e[0].valid()) out[0] = autograd::sum_to(ops::mul(ops::matmul(ds, k), sc), q_shape);
     if (e[1].valid()) out[1] = autograd::sum_to(sum_heads(ops::mul(ops::matmul(mT(ds), q), sc), groups), k_shape);
@@ -120,20 +129,17 @@ Tensor sdpa_autograd(const Tensor& q, const Tensor& k, const Tensor& v, const st
   if (!n)
     return autograd::below_autograd(
         [&] { return ops::scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal, scale, enable_gqa); });
-  // The op checks the arguments and gives the result without dropout; P (and the dropout mask)
-  // are recomputed here for the backward.
+  // The probabilities P (and the dropout mask) are computed once and kept for the backward.
   Tensor out = autograd::below_autograd([&] {
-    Tensor o = ops::scaled_dot_product_attention(q, k, v, attn_mask, 0.0, is_causal, scale, enable_gqa);
+    Tensor val;
+    Tensor p = detail::sdpa_probs(q, k, v, attn_mask, dropout_p, is_causal, scale, enable_gqa, &val);
     n->groups = enable_gqa && q.dim() >= 3 && k.dim() >= 3 ? q.sizes()[q.dim() - 3] / k.sizes()[k.dim() - 3] : 1;
     n->scale = scale.value_or(1.0 / std::sqrt(static_cast<double>(q.sizes()[q.dim() - 1])));
-    Tensor s = ops::contiguous(ops::matmul(q, mT(repeat_heads(k, n->groups))));
-    Tensor mask = attn_mask ? detail::expand_view(*attn_mask, s.sizes(), "scaled_dot_product_attention") : Tensor();
-    if (s.numel() > 0) attention_softmax_stub(s.device(), s, mask, is_causal, n->scale);
-    n->p_saved = SavedTensor(s, false);
-    if (dropout_p == 0.0) return o;
-    Tensor drop = ops::dropout(ops::ones_like(s), dropout_p, true);
+    n->p_saved = SavedTensor(p, false);
+    if (dropout_p == 0.0) return ops::matmul(p, val);
+    Tensor drop = ops::dropout(ops::ones_like(p), dropout_p, true);
     n->drop_saved = SavedTensor(drop, false);
-    return ops::matmul(ops::mul(s, drop), repeat_heads(v, n->groups));
+    return ops::matmul(ops::mul(p, drop), val);
   });
   n->causal = is_causal;
   n->q_shape = DimVector(q.sizes());
