@@ -348,11 +348,31 @@ def test_conv2d_unbatched_and_1x1(seed):
     check_grads(F.conv2d(x, w), TF.conv2d(tx, tw), [(x, tx), (w, tw)], torch.float64)
 
 
-def test_conv2d_gradcheck_and_double_backward_refused(seed):
+def test_conv2d_gradcheck_and_gradgradcheck(seed):
     x, w, b = dleaf((1, 2, 4, 4)), dleaf((2, 1, 2, 2)), dleaf((2,))
-    assert ts.autograd.gradcheck(lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1, groups=2), (x, w, b))
-    with pytest.raises(NotImplementedError, match=r"\[conv2d\]"):
-        ts.autograd.grad(F.conv2d(x, w, groups=2).sum(), x, create_graph=True)
+    fn = lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1, groups=2)  # noqa: E731
+    assert ts.autograd.gradcheck(fn, (x, w, b))
+    assert ts.autograd.gradgradcheck(fn, (x, w, b))
+    w2 = dleaf((3, 2, 2, 2))
+    assert ts.autograd.gradgradcheck(lambda x, w: F.conv2d(x[0], w, padding="same", dilation=(2, 1)), (x, w2))
+
+
+@pytest.mark.parametrize("kw", CONV_CASES, ids=str)
+def test_conv2d_double_backward_matches_torch(seed, kw):
+    """Gradient of <grad(conv), v> w.r.t. input, weight and bias, against torch (create_graph=True)."""
+    g = kw.get("groups", 1)
+    x, tx = leaf(rand((2, 4, 7, 6), torch.float64), noncontig=True)
+    w, tw = leaf(rand((4, 4 // g, 3, 2), torch.float64))
+    b, tb = leaf(rand((4,), torch.float64))
+    tout = TF.conv2d(tx, tw, tb, **kw)
+    up = rand(tuple(tout.shape), torch.float64)
+    tgrads = torch.autograd.grad(tout, (tx, tw, tb), up, create_graph=True)
+    grads = ts.autograd.grad(F.conv2d(x, w, b, **kw), (x, w, b), to_ts(up), create_graph=True)
+    vs = [rand(tuple(t.shape), torch.float64) for t in tgrads]
+    tsec = torch.autograd.grad(sum((t * v).sum() for t, v in zip(tgrads, vs)), (tx, tw), allow_unused=True)
+    sec = ts.autograd.grad(sum((t * to_ts(v)).sum() for t, v in zip(grads, vs)), (x, w), allow_unused=True)
+    for got, want in zip(sec, tsec):
+        assert_close(got, want)
 
 
 # ---------------------------------------------------------------- scaled_dot_product_attention

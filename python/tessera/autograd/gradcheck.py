@@ -47,7 +47,9 @@ def _analytical_jacobian(fn, inputs, i, create_graph=False):
             seed[k] = 1.0
             seeds = [_C.from_numpy(np.zeros(q.shape, dtype=q.detach().numpy().dtype)) for q in outs]
             seeds[oi] = _C.from_numpy(seed.reshape(o.shape))
-            g = autograd_grad(outs, (inputs[i],), seeds, retain_graph=True, allow_unused=True)[0]
+            live = [(q, sd) for q, sd in zip(outs, seeds) if q.requires_grad]  # constant outputs: zero rows
+            g = autograd_grad([q for q, _ in live], (inputs[i],), [sd for _, sd in live], retain_graph=True,
+                              allow_unused=True)[0] if live else None
             rows.append(np.zeros(inputs[i].numel()) if g is None else g.detach().numpy().astype(np.float64).ravel())
     return np.stack(rows, axis=0) if rows else np.zeros((0, 0))
 
@@ -72,18 +74,23 @@ def gradcheck(func, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True
     return True
 
 
-def gradgradcheck(func, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
-    """gradcheck of the first derivative (needs create_graph support in every formula used)."""
+def gradgradcheck(func, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
+    """gradcheck of the first derivative as a function of the inputs and of random upstream gradients
+    (torch.autograd.gradgradcheck); needs create_graph support in every formula used."""
     from . import grad as autograd_grad
 
     inputs = _inputs(inputs)
-    diff = [x for x in inputs if isinstance(x, _C.Tensor) and x.requires_grad]
+    if grad_outputs is None:
+        outs = _outputs(func(*inputs))
+        grad_outputs = [_C.from_numpy(np.random.standard_normal(o.shape).astype(np.float64)).requires_grad_()
+                        for o in outs]
+    grad_outputs = _inputs(grad_outputs)
+    n = len(inputs)
 
-    def first_derivative(*xs):
-        outs = _outputs(func(*xs))
-        seeds = [_C.from_numpy(np.ones(o.shape, dtype=o.detach().numpy().dtype)) for o in outs]
-        grads = autograd_grad(outs, [x for x in xs if x.requires_grad], seeds, create_graph=True, allow_unused=True)
+    def first_derivative(*args):
+        xs, seeds = args[:n], args[n:]
+        diff = [x for x in xs if isinstance(x, _C.Tensor) and x.requires_grad]
+        grads = autograd_grad(_outputs(func(*xs)), diff, seeds, create_graph=True, allow_unused=True)
         return tuple(g for g in grads if g is not None)
 
-    del diff
-    return gradcheck(first_derivative, inputs, eps, atol, rtol, raise_exception)
+    return gradcheck(first_derivative, tuple(inputs) + tuple(grad_outputs), eps, atol, rtol, raise_exception)
