@@ -23,7 +23,9 @@ class CpuAllocator final : public Allocator {
   }
 };
 
-std::atomic<Allocator*> g_allocators[3] = {cpu_allocator(), nullptr, nullptr};
+// Constant-initialised (nullptr = the built-in default) so that backends may install theirs from
+// static initialisers of other translation units in any order.
+std::atomic<Allocator*> g_allocators[3] = {};
 }  // namespace
 
 Allocator* cpu_allocator() {
@@ -33,6 +35,8 @@ Allocator* cpu_allocator() {
 
 Allocator* get_allocator(DeviceType t) {
   Allocator* a = g_allocators[static_cast<int>(t)].load(std::memory_order_acquire);
+  if (a == nullptr && t == DeviceType::CPU) return cpu_allocator();
+  TS_CHECK(a != nullptr || t != DeviceType::CUDA, "[cuda] tessera was not compiled with CUDA enabled");
   TS_CHECK_NOT_IMPLEMENTED(a != nullptr, "[allocator] no allocator for device type ", device_type_name(t),
                            " (was tessera built with this backend?)");
   return a;
