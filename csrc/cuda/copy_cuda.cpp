@@ -42,7 +42,9 @@ Tensor dense_as(const Tensor& src, DType dtype) {
   return out;
 }
 
-size_t nbytes_of(const Tensor& t) { return static_cast<size_t>(t.numel()) * t.itemsize(); }
+size_t nbytes_of(const Tensor& t) {
+  return static_cast<size_t>(t.numel()) * t.itemsize();
+}
 
 void copy_host_to_device(const Tensor& dst, const Tensor& src, bool non_blocking) {
   const int device = dst.device().index;
@@ -53,8 +55,8 @@ void copy_host_to_device(const Tensor& dst, const Tensor& src, bool non_blocking
   const bool direct = dst.is_contiguous() && dst.dtype() == host.dtype();
   const Tensor staged = direct ? dst : empty_tensor(dst.sizes(), host.dtype(), dst.device());
   // From pageable memory the call returns once the bytes are staged, so `host` may die after it.
-  TS_CUDA_CHECK(cudaMemcpyAsync(staged.data_ptr(), host.data_ptr(), nbytes_of(host), cudaMemcpyHostToDevice,
-                                stream.handle()));
+  TS_CUDA_CHECK(
+      cudaMemcpyAsync(staged.data_ptr(), host.data_ptr(), nbytes_of(host), cudaMemcpyHostToDevice, stream.handle()));
   if (!direct) copy_same_device(dst, staged);  // `staged` is freed in stream order after this kernel
   if (!non_blocking) stream.synchronize();
 }

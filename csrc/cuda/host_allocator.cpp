@@ -10,7 +10,9 @@
 namespace tessera::cuda {
 namespace {
 
-void free_pinned(void* p) { TS_CUDA_IGNORE(cudaFreeHost(p)); }
+void free_pinned(void* p) {
+  TS_CUDA_IGNORE(cudaFreeHost(p));
+}
 
 // Note [pinned allocations]: no caching yet: cudaHostAlloc is slow (it maps pages for every
 // device), so pin buffers once and reuse them (DataLoader(pin_memory=True) does).
@@ -18,7 +20,7 @@ class PinnedHostAllocator final : public Allocator {
  public:
   DataPtr allocate(size_t nbytes) override {
     if (nbytes == 0) return DataPtr(nullptr, nullptr, nullptr, Device(DeviceType::CPU));
-    TS_CHECK(device_count() > 0, "[pin_memory] pinned memory needs a CUDA device, but none is available");
+    TS_CHECK(device_count() > 0, "[pin_memory] no CUDA GPUs are available (pinned memory needs a CUDA device)");
     void* p = nullptr;
     cudaError_t err = cudaHostAlloc(&p, nbytes, cudaHostAllocPortable);
     if (err == cudaErrorMemoryAllocation) {
@@ -42,12 +44,14 @@ bool is_pinned(const Tensor& t) {
 }
 
 Tensor pin_memory(const Tensor& t) {
-  TS_CHECK(t.device().is_cpu(), "[pin_memory] cannot pin '", t.device().str(), "' tensor: only dense CPU tensors can be pinned");
+  TS_CHECK(t.device().is_cpu(), "[pin_memory] cannot pin '", t.device().str(),
+           "' tensor: only dense CPU tensors can be pinned");
   if (is_pinned(t)) return t;
   const size_t nbytes = static_cast<size_t>(t.numel()) * t.itemsize();
   Allocator* alloc = pinned_host_allocator();
   Storage st = make_intrusive<StorageImpl>(alloc->allocate(nbytes), nbytes, alloc);
-  Tensor out(make_intrusive<TensorImpl>(std::move(st), t.dtype(), DimVector(t.sizes()), contiguous_strides(t.sizes()), 0));
+  Tensor out(
+      make_intrusive<TensorImpl>(std::move(st), t.dtype(), DimVector(t.sizes()), contiguous_strides(t.sizes()), 0));
   ops::copy_(out, t);
   return out;
 }

@@ -10,8 +10,9 @@ template <int N>
 StridedLayout<N> make_layout(const TensorIterator& iter, const char* op) {
   StridedLayout<N> l;
   IntArrayRef shape = iter.iter_shape();
-  TS_CHECK_NOT_IMPLEMENTED(shape.size() <= static_cast<size_t>(kMaxKernelDims), "[", op, "] CUDA kernels support at most ",
-                           kMaxKernelDims, " non-coalescible dimensions, got ", shape.size());
+  TS_CHECK_NOT_IMPLEMENTED(shape.size() <= static_cast<size_t>(kMaxKernelDims), "[", op,
+                           "] CUDA kernels support at most ", kMaxKernelDims, " non-coalescible dimensions, got ",
+                           shape.size());
   l.ndim = static_cast<int>(shape.size());
   l.contiguous = iter.is_contiguous();
   for (int d = 0; d < l.ndim; ++d) {

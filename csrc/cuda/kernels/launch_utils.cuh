@@ -64,6 +64,8 @@ __device__ __forceinline__ To convert_value(From v) {
   const auto x = to_opmath(v);
   if constexpr (std::is_same_v<To, bool>) {
     return x != decltype(x)(0);
+  } else if constexpr (std::is_same_v<To, uint8_t> && std::is_floating_point_v<decltype(x)>) {
+    return static_cast<uint8_t>(static_cast<int64_t>(x));  // wraps like the CPU (c10's rule), no saturation
   } else if constexpr (std::is_same_v<To, __half>) {
     return __float2half_rn(static_cast<float>(x));
   } else if constexpr (std::is_same_v<To, __nv_bfloat16>) {
@@ -76,18 +78,48 @@ __device__ __forceinline__ To convert_value(From v) {
 }  // namespace tessera::cuda
 
 // Calls __VA_ARGS__ with `scalar_t` the device storage type of `dtype` (a tessera::DType).
-#define TS_CUDA_DISPATCH_ALL_TYPES(dtype, ...)                                                        \
-  [&] {                                                                                               \
-    switch (dtype) {                                                                                  \
-      case ::tessera::DType::Bool: { using scalar_t = bool; return __VA_ARGS__(); }                   \
-      case ::tessera::DType::UInt8: { using scalar_t = uint8_t; return __VA_ARGS__(); }               \
-      case ::tessera::DType::Int8: { using scalar_t = int8_t; return __VA_ARGS__(); }                 \
-      case ::tessera::DType::Int16: { using scalar_t = int16_t; return __VA_ARGS__(); }               \
-      case ::tessera::DType::Int32: { using scalar_t = int32_t; return __VA_ARGS__(); }               \
-      case ::tessera::DType::Int64: { using scalar_t = int64_t; return __VA_ARGS__(); }               \
-      case ::tessera::DType::Float16: { using scalar_t = __half; return __VA_ARGS__(); }              \
-      case ::tessera::DType::BFloat16: { using scalar_t = __nv_bfloat16; return __VA_ARGS__(); }      \
-      case ::tessera::DType::Float32: { using scalar_t = float; return __VA_ARGS__(); }               \
-      case ::tessera::DType::Float64: { using scalar_t = double; return __VA_ARGS__(); }              \
-    }                                                                                                 \
+#define TS_CUDA_DISPATCH_ALL_TYPES(dtype, ...) \
+  [&] {                                        \
+    switch (dtype) {                           \
+      case ::tessera::DType::Bool: {           \
+        using scalar_t = bool;                 \
+        return __VA_ARGS__();                  \
+      }                                        \
+      case ::tessera::DType::UInt8: {          \
+        using scalar_t = uint8_t;              \
+        return __VA_ARGS__();                  \
+      }                                        \
+      case ::tessera::DType::Int8: {           \
+        using scalar_t = int8_t;               \
+        return __VA_ARGS__();                  \
+      }                                        \
+      case ::tessera::DType::Int16: {          \
+        using scalar_t = int16_t;              \
+        return __VA_ARGS__();                  \
+      }                                        \
+      case ::tessera::DType::Int32: {          \
+        using scalar_t = int32_t;              \
+        return __VA_ARGS__();                  \
+      }                                        \
+      case ::tessera::DType::Int64: {          \
+        using scalar_t = int64_t;              \
+        return __VA_ARGS__();                  \
+      }                                        \
+      case ::tessera::DType::Float16: {        \
+        using scalar_t = __half;               \
+        return __VA_ARGS__();                  \
+      }                                        \
+      case ::tessera::DType::BFloat16: {       \
+        using scalar_t = __nv_bfloat16;        \
+        return __VA_ARGS__();                  \
+      }                                        \
+      case ::tessera::DType::Float32: {        \
+        using scalar_t = float;                \
+        return __VA_ARGS__();                  \
+      }                                        \
+      case ::tessera::DType::Float64: {        \
+        using scalar_t = double;               \
+        return __VA_ARGS__();                  \
+      }                                        \
+    }                                          \
   }()

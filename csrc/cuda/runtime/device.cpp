@@ -21,7 +21,9 @@ int device_count() {
   return count;
 }
 
-bool is_available() { return device_count() > 0; }
+bool is_available() {
+  return device_count() > 0;
+}
 
 void check_device(int device) {
   const int n = device_count();

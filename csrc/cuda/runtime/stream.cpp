@@ -1,5 +1,6 @@
 #include "cuda/runtime/stream.h"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <mutex>
@@ -14,9 +15,9 @@ namespace {
 
 struct DevicePools {
   std::once_flag created;
-  std::array<cudaStream_t, kStreamsPerPool> low{}, high{};
-  int low_priority = 0, high_priority = 0;
-  std::atomic<uint32_t> next_low{0}, next_high{0};
+  int least_priority = 0, levels = 1;
+  cudaStream_t streams[kMaxPriorityLevels][kStreamsPerPool] = {};
+  std::atomic<uint32_t> next[kMaxPriorityLevels] = {};
 };
 
 // Never destroyed: streams may be used by other static destructors at exit.
@@ -27,10 +28,14 @@ DevicePools& pools(int device) {
 
 void create_pools(DevicePools& p, int device) {
   DeviceGuard guard(device);
-  TS_CUDA_CHECK(cudaDeviceGetStreamPriorityRange(&p.low_priority, &p.high_priority));
-  for (int i = 0; i < kStreamsPerPool; ++i) {
-    TS_CUDA_CHECK(cudaStreamCreateWithPriority(&p.low[i], cudaStreamNonBlocking, p.low_priority));
-    TS_CUDA_CHECK(cudaStreamCreateWithPriority(&p.high[i], cudaStreamNonBlocking, p.high_priority));
+  int least = 0, greatest = 0;
+  TS_CUDA_CHECK(cudaDeviceGetStreamPriorityRange(&least, &greatest));
+  p.least_priority = least;
+  p.levels = std::min(least - greatest + 1, kMaxPriorityLevels);
+  for (int level = 0; level < p.levels; ++level) {
+    for (int i = 0; i < kStreamsPerPool; ++i) {
+      TS_CUDA_CHECK(cudaStreamCreateWithPriority(&p.streams[level][i], cudaStreamNonBlocking, least - level));
+    }
   }
 }
 
@@ -71,19 +76,18 @@ void Stream::wait_stream(const Stream& other) const {
   TS_CUDA_CHECK(err);
 }
 
-Stream default_stream(int device) { return Stream(nullptr, resolve_device(device), 0); }
+Stream default_stream(int device) {
+  return Stream(nullptr, resolve_device(device), 0);
+}
 
-Stream stream_from_pool(bool high_priority, int device) {
+Stream stream_from_pool(int priority, int device) {
   device = resolve_device(device);
   TS_CHECK(device < kMaxDevices, "[cuda] at most ", kMaxDevices, " devices are supported");
   DevicePools& p = pools(device);
   std::call_once(p.created, [&] { create_pools(p, device); });
-  if (high_priority) {
-    uint32_t i = p.next_high.fetch_add(1, std::memory_order_relaxed) % kStreamsPerPool;
-    return Stream(p.high[i], device, p.high_priority);
-  }
-  uint32_t i = p.next_low.fetch_add(1, std::memory_order_relaxed) % kStreamsPerPool;
-  return Stream(p.low[i], device, p.low_priority);
+  const int level = std::clamp(-priority, 0, p.levels - 1);
+  const uint32_t i = p.next[level].fetch_add(1, std::memory_order_relaxed) % kStreamsPerPool;
+  return Stream(p.streams[level][i], device, p.least_priority - level);
 }
 
 Stream current_stream(int device) {

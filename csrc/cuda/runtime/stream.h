@@ -1,7 +1,8 @@
 #pragma once
-// CUDA streams as PyTorch keeps them: per device, the default (legacy null) stream plus two pools
-// (low and high priority) of non-blocking streams created on first use and handed out round
-// robin; a current stream per thread and device, the default stream until set.
+// CUDA streams as PyTorch keeps them: per device, the default (legacy null) stream plus one pool
+// of non-blocking streams per priority level (0, -1, ... down to the device's greatest priority,
+// at most kMaxPriorityLevels), created on first use and handed out round robin; a current stream
+// per thread and device, the default stream until set.
 #include <cuda_runtime_api.h>
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 namespace tessera::cuda {
 
 constexpr int kStreamsPerPool = 32;
+constexpr int kMaxPriorityLevels = 4;
 constexpr int kMaxDevices = 64;
 
 // A non-owning handle: pool streams live until process exit, so a Stream is a plain value.
@@ -41,7 +43,9 @@ class Stream {
 
 // `device` < 0 means the current device.
 Stream default_stream(int device = -1);
-Stream stream_from_pool(bool high_priority = false, int device = -1);
+// A pool stream of the given priority (0 = normal, negative = higher; clamped to the device's
+// range as torch.cuda.Stream(priority=...) does).
+Stream stream_from_pool(int priority = 0, int device = -1);
 Stream current_stream(int device = -1);
 // Sets the calling thread's current stream of the stream's device (the current device is unchanged).
 void set_current_stream(const Stream& stream);

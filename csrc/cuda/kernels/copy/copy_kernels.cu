@@ -52,10 +52,14 @@ void launch_copy(char* dst, DType dst_dtype, const char* src, DType src_dtype, c
       return;
     }
     switch (size) {
-      case 1: return copy_bits<uint8_t>(dst, src, layout, n, stream);
-      case 2: return copy_bits<uint16_t>(dst, src, layout, n, stream);
-      case 4: return copy_bits<uint32_t>(dst, src, layout, n, stream);
-      default: return copy_bits<uint64_t>(dst, src, layout, n, stream);
+      case 1:
+        return copy_bits<uint8_t>(dst, src, layout, n, stream);
+      case 2:
+        return copy_bits<uint16_t>(dst, src, layout, n, stream);
+      case 4:
+        return copy_bits<uint32_t>(dst, src, layout, n, stream);
+      default:
+        return copy_bits<uint64_t>(dst, src, layout, n, stream);
     }
   }
   TS_CUDA_DISPATCH_ALL_TYPES(dst_dtype, [&] {

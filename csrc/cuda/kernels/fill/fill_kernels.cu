@@ -31,9 +31,9 @@ void fill_typed(char* out, const StridedLayout<1>& layout, int64_t n, uint64_t b
 
 // Accumulate types of PyTorch's CPU arange (kept on the GPU so both devices agree bit for bit).
 template <class T>
-using range_acc_t = std::conditional_t<std::is_integral_v<T>, int64_t,
-                                       std::conditional_t<std::is_same_v<T, double> || std::is_same_v<T, float>,
-                                                          double, float>>;
+using range_acc_t =
+    std::conditional_t<std::is_integral_v<T>, int64_t,
+                       std::conditional_t<std::is_same_v<T, double> || std::is_same_v<T, float>, double, float>>;
 
 template <class T>
 __global__ void arange_kernel(T* out, int64_t n, RangeArgs args) {
@@ -50,8 +50,12 @@ __global__ void arange_kernel(T* out, int64_t n, RangeArgs args) {
   }
 }
 
-__device__ __forceinline__ float round_half(float x) { return __half2float(__float2half_rn(x)); }
-__device__ __forceinline__ float round_bf16(float x) { return __bfloat162float(__float2bfloat16_rn(x)); }
+__device__ __forceinline__ float round_half(float x) {
+  return __half2float(__float2half_rn(x));
+}
+__device__ __forceinline__ float round_bf16(float x) {
+  return __bfloat162float(__float2bfloat16_rn(x));
+}
 
 // PyTorch's two-sided linspace (see csrc/cpu/fill_kernels.cpp): both ends exact; 16-bit floats
 // round after every operation, integer results step in double.
@@ -103,10 +107,14 @@ void launch_fill(char* out, const StridedLayout<1>& layout, int64_t n, int elem_
     return;
   }
   switch (elem_size) {
-    case 1: return fill_typed<uint8_t>(out, layout, n, bits, stream);
-    case 2: return fill_typed<uint16_t>(out, layout, n, bits, stream);
-    case 4: return fill_typed<uint32_t>(out, layout, n, bits, stream);
-    default: return fill_typed<uint64_t>(out, layout, n, bits, stream);
+    case 1:
+      return fill_typed<uint8_t>(out, layout, n, bits, stream);
+    case 2:
+      return fill_typed<uint16_t>(out, layout, n, bits, stream);
+    case 4:
+      return fill_typed<uint32_t>(out, layout, n, bits, stream);
+    default:
+      return fill_typed<uint64_t>(out, layout, n, bits, stream);
   }
 }
 
@@ -124,8 +132,8 @@ void launch_linspace(void* out, DType dtype, int64_t steps, const RangeArgs& arg
   if (steps == 0) return;
   TS_CUDA_DISPATCH_ALL_TYPES(dtype, [&] {
     if constexpr (!std::is_same_v<scalar_t, bool>) {
-      linspace_kernel<scalar_t><<<grid_for(steps), kThreadsPerBlock, 0, stream>>>(static_cast<scalar_t*>(out), steps,
-                                                                                   args);
+      linspace_kernel<scalar_t>
+          <<<grid_for(steps), kThreadsPerBlock, 0, stream>>>(static_cast<scalar_t*>(out), steps, args);
       TS_CUDA_CHECK(cudaGetLastError());
     }
   });
