@@ -93,7 +93,7 @@ TEST(CudaRuntime, StreamPoolsAndCurrentStream) {
 TEST(CudaRuntime, WaitStreamOrdersWork) {
   SKIP_WITHOUT_GPU();
   Stream side = stream_from_pool(), main = stream_from_pool();
-  int* d = nullptr;
+  void* d = nullptr;
   TS_CUDA_CHECK(cudaMalloc(&d, sizeof(int)));
   TS_CUDA_CHECK(cudaMemset(d, 0, sizeof(int)));
   block_stream(side, 50);
