@@ -21,6 +21,7 @@ class CpuAllocator final : public Allocator {
                   " bytes");
     return DataPtr(p, p, &std::free, Device(DeviceType::CPU));
   }
+  DataPtr allocate_on(size_t nbytes, Device) override { return CpuAllocator::allocate(nbytes); }
 };
 
 // Constant-initialised (nullptr = the built-in default) so that backends may install theirs from
