@@ -17,8 +17,7 @@ class CpuAllocator final : public Allocator {
     size_t rounded = (nbytes + kAlignment - 1) / kAlignment * kAlignment;
     TS_CHECK_KIND(OutOfMemory, rounded >= nbytes, "[cpu allocator] size overflow: ", nbytes, " bytes");
     void* p = std::aligned_alloc(kAlignment, rounded);
-    TS_CHECK_KIND(OutOfMemory, p != nullptr, "[cpu allocator] out of memory: tried to allocate ", nbytes,
-                  " bytes");
+    TS_CHECK_KIND(OutOfMemory, p != nullptr, "[cpu allocator] out of memory: tried to allocate ", nbytes, " bytes");
     return DataPtr(p, p, &std::free, Device(DeviceType::CPU));
   }
   DataPtr allocate_on(size_t nbytes, Device) override { return CpuAllocator::allocate(nbytes); }
