@@ -17,13 +17,15 @@ class CpuAllocator final : public Allocator {
     size_t rounded = (nbytes + kAlignment - 1) / kAlignment * kAlignment;
     TS_CHECK_KIND(OutOfMemory, rounded >= nbytes, "[cpu allocator] size overflow: ", nbytes, " bytes");
     void* p = std::aligned_alloc(kAlignment, rounded);
-    TS_CHECK_KIND(OutOfMemory, p != nullptr, "[cpu allocator] out of memory: tried to allocate ", nbytes,
-                  " bytes");
+    TS_CHECK_KIND(OutOfMemory, p != nullptr, "[cpu allocator] out of memory: tried to allocate ", nbytes, " bytes");
     return DataPtr(p, p, &std::free, Device(DeviceType::CPU));
   }
+  DataPtr allocate_on(size_t nbytes, Device) override { return CpuAllocator::allocate(nbytes); }
 };
 
-std::atomic<Allocator*> g_allocators[3] = {cpu_allocator(), nullptr, nullptr};
+// Constant-initialised (nullptr = the built-in default) so that backends may install theirs from
+// static initialisers of other translation units in any order.
+std::atomic<Allocator*> g_allocators[3] = {};
 }  // namespace
 
 Allocator* cpu_allocator() {
@@ -33,6 +35,8 @@ Allocator* cpu_allocator() {
 
 Allocator* get_allocator(DeviceType t) {
   Allocator* a = g_allocators[static_cast<int>(t)].load(std::memory_order_acquire);
+  if (a == nullptr && t == DeviceType::CPU) return cpu_allocator();
+  TS_CHECK(a != nullptr || t != DeviceType::CUDA, "[cuda] tessera was not compiled with CUDA enabled");
   TS_CHECK_NOT_IMPLEMENTED(a != nullptr, "[allocator] no allocator for device type ", device_type_name(t),
                            " (was tessera built with this backend?)");
   return a;

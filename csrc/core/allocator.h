@@ -39,6 +39,9 @@ class Allocator {
  public:
   virtual ~Allocator() = default;
   virtual DataPtr allocate(size_t nbytes) = 0;
+  // Allocates on a given device of the allocator's type (an index < 0 means the current one);
+  // single-device allocators ignore it.
+  virtual DataPtr allocate_on(size_t nbytes, Device device) { return allocate(nbytes); }
 };
 
 Allocator* cpu_allocator();

@@ -11,20 +11,24 @@
 namespace tessera {
 
 TS_DEFINE_STUB(copy_stub, "copy_", void(const TensorIterator&));
+TS_DEFINE_STUB(copy_between_devices_stub, "copy_", void(const Tensor&, const Tensor&, bool));
 
 namespace {
 
 Tensor copy_kernel(const Tensor& self, const Tensor& src, bool non_blocking) {
-  (void)non_blocking;
   if (self.is_same(src) || self.numel() == 0) return self;
-  TS_CHECK_NOT_IMPLEMENTED(self.device() == src.device(), "[copy_] copies between ", src.device().str(), " and ",
-                           self.device().str(), " need the CUDA backend");
   // src broadcasts to self's shape (the iterator only broadcasts inputs among themselves).
   const bool same_shape = std::ranges::equal(self.sizes(), src.sizes());
   if (!same_shape) {
     DimVector b = broadcast_shapes(self.sizes(), src.sizes(), "copy_");
     TS_CHECK(std::ranges::equal(b, self.sizes()), "[copy_] source of shape ", shape_str(src.sizes()),
              " does not broadcast to the destination's shape ", shape_str(self.sizes()));
+  }
+  if (self.device() != src.device()) {
+    copy_between_devices_stub(Device(DeviceType::CUDA), self, same_shape ? src : ops::expand(src, self.sizes()),
+                              non_blocking);
+    self.bump_version();
+    return self;
   }
   TensorIterator iter;
   iter.add_output(self, self.dtype()).add_input(same_shape ? src : ops::expand(src, self.sizes())).build("copy_");

@@ -49,7 +49,9 @@ Tensor one_hot_kernel(const Tensor& input, int64_t num_classes) {
            "got ",
            dtype_name(input.dtype()));
   Tensor x = ops::contiguous(input);
-  const int64_t* p = x.data<int64_t>();
+  // The class checks read the values on the host (a copy for GPU inputs).
+  const Tensor host = x.device().is_cpu() ? x : ops::to(x, Device(DeviceType::CPU), std::nullopt);
+  const int64_t* p = host.data<int64_t>();
   const int64_t n = x.numel();
   if (num_classes == -1) {
     TS_CHECK(n > 0, "[one_hot] Can not infer total number of classes from empty tensor.");

@@ -36,6 +36,10 @@ class TensorIterator {
   void serial_for_each(const Loop& loop, int64_t begin, int64_t end) const;
   // True when every operand is contiguous and the iteration is one flat loop.
   bool is_contiguous() const { return shape_.size() <= 1 && all_dense_; }
+  // For device kernels, which walk the iteration space themselves: the reordered and coalesced
+  // shape (innermost first) and operand i's byte strides in the same order.
+  IntArrayRef iter_shape() const { return shape_; }
+  IntArrayRef byte_strides(int i) const { return strides_[i]; }
 
  private:
   std::vector<Tensor> operands_;

@@ -89,7 +89,7 @@ Tensor tensor_from_numpy(nb::handle array) {
 
 nb::object tensor_to_numpy(const Tensor& t) {
   TS_CHECK_TYPE(t.device().is_cpu(), "[numpy] can't convert ", t.device().str(),
-                " tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.");
+                " device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.");
   TS_CHECK(!t.requires_grad(), "[numpy] Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.");
   std::vector<size_t> shape(t.sizes().begin(), t.sizes().end());
   std::vector<int64_t> strides(t.strides().begin(), t.strides().end());

@@ -31,8 +31,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     tensor). dtype is inferred like PyTorch: all bool -> bool, ints -> int64, any float -> float32;
     NumPy arrays keep their dtype."""
     _check_requires_grad("tensor", requires_grad)
-    if pin_memory:
-        raise NotImplementedError("[tensor] pin_memory=True needs the CUDA backend")
+    if pin_memory:  # page-locked host memory (RuntimeError without the CUDA backend)
+        return _mark(tensor(data, dtype=dtype, device=device).pin_memory(), requires_grad)
     if isinstance(data, _C.Tensor):
         return _mark(_to(data.detach(), dtype, device, copy=True), requires_grad)
     if isinstance(data, _np.ndarray):

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# On the GPU machine (device tool): build tessera with the CUDA backend for sm_90 through pip
+# (scikit-build-core, no build isolation: the machine has no network), run the C++ tests (CUDA
+# ones under compute-sanitizer too) and the Python tests (the CUDA runtime tests first, verbose),
+# and leave logs plus summary.txt under $OUT.
+#   usage: scripts/gpu_check.sh [pytest args...]   (default: the whole tests/python suite)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-/tmp/out}
+mkdir -p "$OUT"
+# The image's first g++ (/opt/gcc) pairs with another libstdc++ than the one loaded at run time:
+# C++ exceptions then crash the process. The system compiler matches the system runtime.
+if [ -z "${CXX:-}" ] && [ -x /usr/bin/g++ ]; then export CXX=/usr/bin/g++; fi
+export CUDAHOSTCXX=${CUDAHOSTCXX:-$CXX}
+PY=$(command -v python3)
+BUILD_DIR=build/gpu-pip
+if ls .whl/*.whl >/dev/null 2>&1; then  # wheels that travel with the tree (scipy-openblas32)
+  $PY -m pip install -q --no-index --no-deps --no-compile .whl/*.whl >"$OUT/wheels.log" 2>&1
+fi
+{
+  echo "== $(date -u) $(git rev-parse --short HEAD 2>/dev/null) on $(nvidia-smi -L 2>/dev/null | head -1)"
+  echo "   nvcc: $(nvcc --version 2>/dev/null | tail -1); CXX=$CXX; torch $($PY -c 'import torch; print(torch.__version__, torch.version.cuda)' 2>/dev/null)"
+  if $PY -c 'import scikit_build_core, nanobind' 2>/dev/null; then
+    if CXX=$CXX $PY -m pip install -v --no-build-isolation --no-deps --no-index . \
+        -C build-dir="$BUILD_DIR" \
+        -C cmake.define.TESSERA_CUDA=ON -C cmake.define.CMAKE_CUDA_ARCHITECTURES=90 \
+        -C cmake.define.TESSERA_TESTS=ON -C cmake.define.CMAKE_CUDA_HOST_COMPILER="$CXX" >"$OUT/pip.log" 2>&1; then
+      echo "pip install ok"
+    else
+      echo "pip install FAILED"; grep -E "error|Error" -A3 "$OUT/pip.log" | head -60; exit 1
+    fi
+    # from another directory: the installed package, not python/tessera of the tree
+    (cd /tmp && $PY -c 'import tessera as ts; print("tessera.cuda:", ts.cuda.is_available(), ts.cuda.device_count(), ts.cuda.get_device_name() if ts.cuda.is_available() else "-")')
+  else  # no scikit-build-core here: the same build through CMake, in place (PYTHONPATH=python)
+    echo "scikit-build-core/nanobind missing: building with CMake in place instead of pip"
+    BUILD_DIR=build/gpu-cmake
+    cmake -S . -B "$BUILD_DIR" -G Ninja -DTESSERA_DEV_INPLACE=ON -DTESSERA_TESTS=ON -DTESSERA_CUDA=ON \
+      -DCMAKE_CUDA_ARCHITECTURES=90 -DCMAKE_CUDA_HOST_COMPILER="$CXX" -DPython_EXECUTABLE="$PY" > "$OUT/cmake.log" 2>&1 \
+      && echo "cmake ok" || { echo "cmake FAILED"; tail -30 "$OUT/cmake.log"; exit 1; }
+    ninja -C "$BUILD_DIR" > "$OUT/build.log" 2>&1 && echo "build ok" \
+      || { echo "build FAILED"; grep -E "error" -A3 "$OUT/build.log" | head -40; exit 1; }
+  fi
+  CPP=$(find "$BUILD_DIR" -name tessera_cpp_tests -type f -perm -u+x | head -1)
+  if [ -n "$CPP" ]; then
+    "$CPP" > "$OUT/cpp_tests.log" 2>&1; echo "cpp tests rc=$? : $(grep -E '^\[  (PASSED|FAILED)' "$OUT/cpp_tests.log" | tr '\n' ' ')"
+    grep -E "^\[  FAILED|^\[  SKIPPED" "$OUT/cpp_tests.log" | head -20
+    if command -v compute-sanitizer >/dev/null; then
+      compute-sanitizer --tool memcheck --error-exitcode 9 "$CPP" --gtest_filter='Cuda*' > "$OUT/sanitizer.log" 2>&1
+      echo "compute-sanitizer memcheck (Cuda*) rc=$? : $(grep -E 'ERROR SUMMARY' "$OUT/sanitizer.log" | tail -1)"
+    fi
+  else
+    echo "cpp tests: tessera_cpp_tests not built (GTest missing?)"
+  fi
+  $PY -X faulthandler -m pytest tests/python/test_cuda_runtime.py -v -p no:cacheprovider -rs > "$OUT/pytest_cuda.log" 2>&1
+  echo "pytest test_cuda_runtime.py rc=$?: $(tail -1 "$OUT/pytest_cuda.log")"
+  grep -E "^FAILED|SKIPPED|Fatal Python error|Segmentation" "$OUT/pytest_cuda.log" | head -40
+  NPROC=$(nproc 2>/dev/null || echo 4)
+  XDIST=$($PY -c 'import xdist' 2>/dev/null && echo "-n $NPROC" || echo "")
+  $PY -X faulthandler -m pytest ${@:-tests/python} -q $XDIST -p no:cacheprovider > "$OUT/pytest_all.log" 2>&1
+  echo "pytest ${*:-tests/python} rc=$?: $(tail -1 "$OUT/pytest_all.log")"
+  grep -E "^FAILED|Fatal Python error|Segmentation" "$OUT/pytest_all.log" | head -40
+} 2>&1 | tee "$OUT/summary.txt"
