@@ -282,3 +282,24 @@ class StreamContext:
 def stream(stream):
     """Context manager: `with tessera.cuda.stream(s): ...` queues the block's GPU work on s."""
     return StreamContext(stream)
+
+
+from . import memory  # noqa: E402
+from .memory import *  # noqa: E402,F401,F403
+
+__all__ += memory.__all__
+
+
+def _tensor_record_stream(self, stream):
+    """Marks the tensor's memory as in use by `stream`: the caching allocator reuses it only after
+    the work queued on `stream` so far has finished (torch.Tensor.record_stream)."""
+    if not self.is_cuda:
+        raise RuntimeError(f"[record_stream] expected a CUDA tensor, got one on {self.device}")
+    if not isinstance(stream, Stream):
+        raise TypeError(f"[record_stream] expected a tessera.cuda.Stream, got {type(stream).__name__}")
+    base = self.data_ptr() - self.storage_offset() * self.element_size()
+    if base:
+        _C._cuda_caching_allocator_record_stream(base, stream.cuda_stream)
+
+
+_C.Tensor.record_stream = _tensor_record_stream

@@ -41,8 +41,8 @@ _Device = Union[None, int, str, Any]
 def _current_device() -> int:
     from .. import cuda  # the runtime owns the current device; late import avoids a cycle
 
-    current = getattr(cuda, "current_device", None)
-    return current() if current is not None else 0
+    # A CPU-only build has no runtime (its tests drive this layer over a fake device 0).
+    return cuda.current_device() if cuda._compiled else 0
 
 
 def _device_index(device: _Device, fn: str) -> int:
@@ -68,8 +68,7 @@ def _stream_handle(stream: Any) -> int:
     if stream is None:
         from .. import cuda
 
-        current = getattr(cuda, "current_stream", None)
-        stream = current() if current is not None else 0
+        stream = cuda.current_stream() if cuda._compiled else 0
     if isinstance(stream, int):
         return stream
     handle = getattr(stream, "cuda_stream", None)
