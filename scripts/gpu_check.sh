@@ -10,7 +10,8 @@ OUT=${OUT:-/tmp/out}
 mkdir -p "$OUT"
 # The image's first g++ (/opt/gcc) pairs with another libstdc++ than the one loaded at run time:
 # C++ exceptions then crash the process. The system compiler matches the system runtime.
-if [ -z "${CXX:-}" ] && [ -x /usr/bin/g++ ]; then export CXX=/usr/bin/g++; fi
+# The image exports CXX=/opt/gcc/bin/g++, so override it (TESSERA_GPU_CXX picks another compiler).
+if [ -n "${TESSERA_GPU_CXX:-}" ]; then export CXX=$TESSERA_GPU_CXX; elif [ -x /usr/bin/g++ ]; then export CXX=/usr/bin/g++; fi
 export CUDAHOSTCXX=${CUDAHOSTCXX:-$CXX}
 PY=$(command -v python3)
 BUILD_DIR=build/gpu-pip
@@ -45,8 +46,12 @@ fi
     "$CPP" > "$OUT/cpp_tests.log" 2>&1; echo "cpp tests rc=$? : $(grep -E '^\[  (PASSED|FAILED)' "$OUT/cpp_tests.log" | tr '\n' ' ')"
     grep -E "^\[  FAILED|^\[  SKIPPED" "$OUT/cpp_tests.log" | head -20
     if command -v compute-sanitizer >/dev/null; then
-      compute-sanitizer --tool memcheck --error-exitcode 9 "$CPP" --gtest_filter='Cuda*' > "$OUT/sanitizer.log" 2>&1
-      echo "compute-sanitizer memcheck (Cuda*) rc=$? : $(grep -E 'ERROR SUMMARY' "$OUT/sanitizer.log" | tail -1)"
+      # API errors are expected (tests provoke them on purpose); memory and race errors are not.
+      for tool in memcheck racecheck; do
+        compute-sanitizer --tool $tool --report-api-errors no --error-exitcode 9 "$CPP" --gtest_filter='Cuda*' \
+          > "$OUT/sanitizer_$tool.log" 2>&1
+        echo "compute-sanitizer $tool (Cuda*) rc=$? : $(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$OUT/sanitizer_$tool.log" | tail -1)"
+      done
     fi
   else
     echo "cpp tests: tessera_cpp_tests not built (GTest missing?)"
