@@ -12,7 +12,7 @@ mkdir -p "$OUT"
 # C++ exceptions then crash the process. The system compiler matches the system runtime.
 # The image exports CXX=/opt/gcc/bin/g++, so override it (TESSERA_GPU_CXX picks another compiler).
 if [ -n "${TESSERA_GPU_CXX:-}" ]; then export CXX=$TESSERA_GPU_CXX; elif [ -x /usr/bin/g++ ]; then export CXX=/usr/bin/g++; fi
-export CUDAHOSTCXX=${CUDAHOSTCXX:-$CXX}
+export CUDAHOSTCXX=$CXX  # the image sets this to /opt/gcc too: nvcc objects must match as well
 PY=$(command -v python3)
 BUILD_DIR=build/gpu-pip
 if ls .whl/*.whl >/dev/null 2>&1; then  # wheels that travel with the tree (scipy-openblas32)
@@ -61,7 +61,11 @@ fi
   grep -E "^FAILED|SKIPPED|Fatal Python error|Segmentation" "$OUT/pytest_cuda.log" | head -40
   NPROC=$(nproc 2>/dev/null || echo 4)
   XDIST=$($PY -c 'import xdist' 2>/dev/null && echo "-n $NPROC" || echo "")
-  $PY -X faulthandler -m pytest ${@:-tests/python} -q $XDIST -p no:cacheprovider > "$OUT/pytest_all.log" 2>&1
+  # The data sets (../shared/data, or TESSERA_DATA) do not travel to the GPU machine by default.
+  DATA_DIR=${TESSERA_DATA:-$(cd .. && pwd)/shared/data}
+  IGNORE_DATA=""
+  if [ ! -d "$DATA_DIR" ]; then IGNORE_DATA="--ignore=tests/python/test_datasets.py"; echo "no data in $DATA_DIR: test_datasets.py not run"; fi
+  $PY -X faulthandler -m pytest ${@:-tests/python} $IGNORE_DATA -q $XDIST -p no:cacheprovider > "$OUT/pytest_all.log" 2>&1
   echo "pytest ${*:-tests/python} rc=$?: $(tail -1 "$OUT/pytest_all.log")"
   grep -E "^FAILED|Fatal Python error|Segmentation" "$OUT/pytest_all.log" | head -40
 } 2>&1 | tee "$OUT/summary.txt"

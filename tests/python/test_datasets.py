@@ -11,9 +11,10 @@ import tessera as ts
 from tessera.datasets import CIFAR10, MNIST, FashionMNIST, TextCorpus
 from tessera.utils.data import DataLoader
 
-DATA = Path("/work/shared/data")
-if not DATA.is_dir():  # the repository's sibling, as tessera.datasets.default_root() looks
-    DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+import os  # noqa: E402
+
+# TESSERA_DATA, else the repository's sibling ../shared/data (as tessera.datasets.default_root() looks)
+DATA = Path(os.environ.get("TESSERA_DATA") or Path(__file__).resolve().parents[3] / "shared" / "data")
 
 
 # ---- CIFAR-10 (binary version)
