@@ -18,7 +18,8 @@ def main(argv=None):
     ap.add_argument("-o", "--output", default=os.path.join(PYDIR, "tessera", "_C.pyi"))
     args = ap.parse_args(argv)
     env = dict(os.environ)
-    env["PYTHONPATH"] = PYDIR + os.pathsep + env.get("PYTHONPATH", "")
+    if any(f.startswith("_C") for f in os.listdir(os.path.join(PYDIR, "tessera"))):  # in-place build
+        env["PYTHONPATH"] = PYDIR + os.pathsep + env.get("PYTHONPATH", "")
     cmd = [sys.executable, "-m", "nanobind.stubgen", "-q", "--include-private", "-m", "tessera._C", "-o", args.output]
     subprocess.run(cmd, check=True, env=env, cwd=ROOT)
     # Tensor.__repr__/__str__ are installed from Python (tessera/_tensor_str.py); stubgen renders

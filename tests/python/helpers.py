@@ -73,3 +73,12 @@ def rand(shape, dtype=torch.float32, low=-3.0, high=3.0) -> torch.Tensor:
     if dtype == torch.uint8:
         lo = max(lo, 0)
     return torch.randint(lo, hi + 1, shape, dtype=dtype)
+
+
+def subprocess_env(**extra) -> dict:
+    """Environment for a child Python that imports the same tessera as the tests (in-place build or
+    installed package): this process's sys.path becomes its PYTHONPATH."""
+    import os
+    import sys
+
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p), **extra)

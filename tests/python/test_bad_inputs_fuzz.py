@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from helpers import subprocess_env
 
 ALLOWED = "(RuntimeError, ValueError, TypeError, IndexError, NotImplementedError, ts.OutOfMemoryError)"
 
@@ -49,10 +50,7 @@ SCRIPT = textwrap.dedent(f"""
 
 
 def test_every_op_survives_bad_arguments(seed):
-    env = dict(os.environ)
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env["PYTHONPATH"] = os.path.join(root, "python") + os.pathsep + env.get("PYTHONPATH", "")
-    env["TESSERA_NUM_THREADS"] = "1"
+    env = subprocess_env(TESSERA_NUM_THREADS="1")
     proc = subprocess.run([sys.executable, "-c", SCRIPT, str(seed)], capture_output=True, text=True, env=env,
                           timeout=600)
     tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-15:])

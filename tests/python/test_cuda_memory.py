@@ -18,6 +18,7 @@ import pytest
 import tessera as ts
 import tessera.cuda.memory as mem
 from tessera import _C
+from helpers import subprocess_env
 
 MiB = 1 << 20
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -51,8 +52,7 @@ def fake():
 
 
 def _subprocess_env():
-    paths = [os.path.join(ROOT, "python"), os.environ.get("PYTHONPATH", "")]
-    return dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in paths if p))
+    return subprocess_env()
 
 
 # ---- CPU-only build

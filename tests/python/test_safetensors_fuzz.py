@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from helpers import subprocess_env
 
 SCRIPT = textwrap.dedent(r"""
     import faulthandler, json, random, struct, sys
@@ -85,9 +86,7 @@ SCRIPT = textwrap.dedent(r"""
 
 
 def test_fuzz_mutations_never_crash(seed, tmp_path):
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.path.join(root, "python") + os.pathsep + env.get("PYTHONPATH", "")
+    env = subprocess_env()
     script = tmp_path / "fuzz.py"
     script.write_text(SCRIPT)
     r = subprocess.run([sys.executable, str(script), str(seed)], capture_output=True, text=True, env=env,

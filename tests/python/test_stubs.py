@@ -3,6 +3,7 @@ import ast
 import os
 import subprocess
 import sys
+from helpers import subprocess_env
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -10,7 +11,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 def test_gen_stubs_produces_parseable_pyi(tmp_path):
     out = tmp_path / "_C.pyi"
     subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gen_stubs.py"), "-o", str(out)], check=True,
-                   capture_output=True, timeout=120)
+                   capture_output=True, timeout=120, env=subprocess_env())
     assert out.exists()
     text = out.read_text()
     tree = ast.parse(text)
