@@ -8,7 +8,8 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if os.path.isdir(os.path.join(ROOT, "python", "tessera")):
+_PKG = os.path.join(ROOT, "python", "tessera")
+if os.path.isdir(_PKG) and any(f.startswith("_C") for f in os.listdir(_PKG)):  # in-place build, else installed
     sys.path.insert(0, os.path.join(ROOT, "python"))
 
 

@@ -16,7 +16,7 @@ export CUDAHOSTCXX=$CXX  # the image sets this to /opt/gcc too: nvcc objects mus
 PY=$(command -v python3)
 BUILD_DIR=build/gpu-pip
 if ls .whl/*.whl >/dev/null 2>&1; then  # wheels that travel with the tree (scipy-openblas32)
-  $PY -m pip install -q --no-index --no-deps --no-compile .whl/*.whl >"$OUT/wheels.log" 2>&1
+  $PY -m pip install -q --no-index --no-deps --no-compile .whl/*.whl >/tmp/wheels.log 2>&1
 fi
 {
   echo "== $(date -u) $(git rev-parse --short HEAD 2>/dev/null) on $(nvidia-smi -L 2>/dev/null | head -1)"
@@ -68,4 +68,5 @@ fi
   $PY -X faulthandler -m pytest ${@:-tests/python} $IGNORE_DATA -q $XDIST -p no:cacheprovider > "$OUT/pytest_all.log" 2>&1
   echo "pytest ${*:-tests/python} rc=$?: $(tail -1 "$OUT/pytest_all.log")"
   grep -E "^FAILED|Fatal Python error|Segmentation" "$OUT/pytest_all.log" | head -40
+  (cd benchmarks && $PY bench_cuda_runtime.py) 2>&1 | tail -12
 } 2>&1 | tee "$OUT/summary.txt"

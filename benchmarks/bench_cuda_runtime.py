@@ -1,0 +1,54 @@
+"""CUDA runtime costs, tessera vs PyTorch on the same GPU in one process: caching-allocator
+allocate+free of a tensor (host-side cost, no kernel), host<->device copies from pinned memory,
+a device-to-device copy, and event-timed fill. Ratio = torch time / tessera time (higher is better).
+Run on the GPU machine: python benchmarks/bench_cuda_runtime.py
+"""
+import torch
+
+from common import environment, paired_median_times
+
+import tessera as ts
+
+
+def cuda_timed(fn, sync_ts, sync_th):
+    def run():
+        fn()
+        sync_ts()
+        sync_th()
+    return run
+
+
+def main():
+    env = environment()
+    print(f"# CUDA runtime: {torch.cuda.get_device_name()}, commit {env['commit']}, {env['date']}, "
+          f"torch {torch.__version__}\n")
+    print("| workload | tessera us | torch us | ratio (torch/tessera) |\n|---|---|---|---|")
+    rows = []
+    # allocate + free (the tensor dies at once): caching allocator hot path
+    for n in [256, 1 << 20]:
+        t_ts, t_th = paired_median_times([lambda: ts.empty(n, device="cuda"), lambda: torch.empty(n, device="cuda")],
+                                         min_runs=2000)
+        rows.append((f"empty({n}) on cuda, alloc+free", t_ts, t_th))
+    # copies of 64 MiB
+    n = 16 << 20
+    h_th = torch.randn(n).pin_memory()
+    h_ts = ts.from_numpy(h_th.numpy()).pin_memory()
+    d_th, d_ts = h_th.cuda(), h_ts.cuda()
+    out_th, out_ts = torch.empty(n).pin_memory(), ts.empty(n).pin_memory()
+    sync = ts.cuda.synchronize, torch.cuda.synchronize
+    cases = [
+        ("H2D 64 MiB pinned", lambda: d_ts.copy_(h_ts), lambda: d_th.copy_(h_th)),
+        ("D2H 64 MiB pinned", lambda: out_ts.copy_(d_ts), lambda: out_th.copy_(d_th)),
+        ("D2D clone 64 MiB", lambda: d_ts.clone(), lambda: d_th.clone()),
+        ("fill_ 64 MiB", lambda: d_ts.fill_(1.5), lambda: d_th.fill_(1.5)),
+        ("to(float16) 64 MiB", lambda: d_ts.to(ts.float16), lambda: d_th.to(torch.float16)),
+    ]
+    for name, f_ts, f_th in cases:
+        t_ts, t_th = paired_median_times([cuda_timed(f_ts, *sync), cuda_timed(f_th, *sync)], min_runs=50)
+        rows.append((name, t_ts, t_th))
+    for name, t_ts, t_th in rows:
+        print(f"| {name} | {t_ts * 1e6:.2f} | {t_th * 1e6:.2f} | {t_th / t_ts:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
