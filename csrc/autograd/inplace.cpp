@@ -22,18 +22,13 @@
 #include "ops/ternary.h"
 #include "ops/type_promotion.h"
 #include "ops/view.h"
+#include "ops/view_window.h"
 
 namespace tessera::autograd {
 namespace {
 
-Tensor view_scatter(const Tensor& grad, IntArrayRef input_size, IntArrayRef size, IntArrayRef stride, int64_t offset) {
-  static TypedOp<Tensor(const Tensor&, IntArrayRef, IntArrayRef, IntArrayRef, int64_t)> op("_view_scatter");
-  return op(grad, input_size, size, stride, offset);
-}
-Tensor view_gather(const Tensor& self, IntArrayRef size, IntArrayRef stride, int64_t offset) {
-  static TypedOp<Tensor(const Tensor&, IntArrayRef, IntArrayRef, int64_t)> op("_view_gather");
-  return op(self, size, stride, offset);
-}
+using ops::view_gather;
+using ops::view_scatter;
 
 // Where a view's elements sit in its base, described over the base's dense memory order: a
 // gradient of the base's shape is permuted into memory order (`perm`, empty when the base is

@@ -9,9 +9,13 @@
 namespace tessera::cuda {
 namespace {
 
-int current_device_index() { return current_device(); }
+int current_device_index() {
+  return current_device();
+}
 
-StreamId current_stream_id(int device) { return reinterpret_cast<StreamId>(current_stream(device).handle()); }
+StreamId current_stream_id(int device) {
+  return reinterpret_cast<StreamId>(current_stream(device).handle());
+}
 
 const bool g_installed = [] {
   static CachingAllocatorAdapter adapter(nullptr, &current_device_index, &current_stream_id);

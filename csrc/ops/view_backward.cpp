@@ -14,9 +14,13 @@
 #include "ops/creation.h"
 #include "ops/join.h"
 #include "ops/view.h"
+#include "ops/view_window.h"
 
 namespace tessera {
 namespace {
+
+using ops::view_gather;
+using ops::view_scatter;
 
 using autograd::Node;
 using autograd::TensorVec;
@@ -187,15 +191,6 @@ Tensor view_gather_kernel(const Tensor& self, IntArrayRef size, IntArrayRef stri
   bool empty = false;
   for (int64_t s : size) empty |= s == 0;
   return ops::as_strided(c, size, stride, empty ? c.storage_offset() : c.storage_offset() + offset);
-}
-
-Tensor view_scatter(const Tensor& grad, IntArrayRef input_size, IntArrayRef size, IntArrayRef stride, int64_t offset) {
-  static TypedOp<Tensor(const Tensor&, IntArrayRef, IntArrayRef, IntArrayRef, int64_t)> op("_view_scatter");
-  return op(grad, input_size, size, stride, offset);
-}
-Tensor view_gather(const Tensor& self, IntArrayRef size, IntArrayRef stride, int64_t offset) {
-  static TypedOp<Tensor(const Tensor&, IntArrayRef, IntArrayRef, int64_t)> op("_view_gather");
-  return op(self, size, stride, offset);
 }
 
 struct Window {
@@ -459,4 +454,17 @@ TS_REGISTER_KERNEL("permute", Autograd, &permute_ag);
 TS_REGISTER_KERNEL("transpose", Autograd, &transpose_ag);
 TS_REGISTER_KERNEL("t", Autograd, &t_ag);
 
+namespace ops {
+
+Tensor view_scatter(const Tensor& grad, IntArrayRef input_size, IntArrayRef size, IntArrayRef stride, int64_t offset) {
+  static TypedOp<Tensor(const Tensor&, IntArrayRef, IntArrayRef, IntArrayRef, int64_t)> op("_view_scatter");
+  return op(grad, input_size, size, stride, offset);
+}
+
+Tensor view_gather(const Tensor& self, IntArrayRef size, IntArrayRef stride, int64_t offset) {
+  static TypedOp<Tensor(const Tensor&, IntArrayRef, IntArrayRef, int64_t)> op("_view_gather");
+  return op(self, size, stride, offset);
+}
+
+}  // namespace ops
 }  // namespace tessera

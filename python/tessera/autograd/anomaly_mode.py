@@ -4,10 +4,10 @@ While on, every graph node records the Python traceback of the forward call that
 backward checks each node's gradients for NaN; a failing node's forward traceback is shown as a
 UserWarning before the error propagates. The switch is process-wide, as in PyTorch.
 """
-import functools
 import warnings
 
 from .. import _C
+from .grad_mode import _DecoratorContextManager
 
 __all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "is_anomaly_check_nan_enabled"]
 
@@ -15,17 +15,7 @@ is_anomaly_enabled = _C.is_anomaly_enabled
 is_anomaly_check_nan_enabled = _C.is_anomaly_check_nan_enabled
 
 
-class _AnomalyContext:
-    def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with self.__class__(*self._args):
-                return fn(*args, **kwargs)
-
-        return wrapper
-
-
-class detect_anomaly(_AnomalyContext):
+class detect_anomaly(_DecoratorContextManager):
     """Context manager / decorator that turns anomaly detection on for its body."""
 
     def __init__(self, check_nan=True):
@@ -44,7 +34,7 @@ class detect_anomaly(_AnomalyContext):
         return False
 
 
-class set_detect_anomaly(_AnomalyContext):
+class set_detect_anomaly(_DecoratorContextManager):
     """Sets anomaly detection on or off at construction; as a context manager, restores on exit."""
 
     def __init__(self, mode, check_nan=True):
