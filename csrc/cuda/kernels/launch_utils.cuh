@@ -123,3 +123,57 @@ __device__ __forceinline__ To convert_value(From v) {
       }                                        \
     }                                          \
   }()
+
+// Calls __VA_ARGS__ with `scalar_t` one of the floating storage types.
+#define TS_CUDA_DISPATCH_FLOATING_TYPES(dtype, ...) \
+  [&] {                                             \
+    switch (dtype) {                                \
+      case ::tessera::DType::Float16: {             \
+        using scalar_t = __half;                    \
+        return __VA_ARGS__();                       \
+      }                                             \
+      case ::tessera::DType::BFloat16: {            \
+        using scalar_t = __nv_bfloat16;             \
+        return __VA_ARGS__();                       \
+      }                                             \
+      case ::tessera::DType::Float32: {             \
+        using scalar_t = float;                     \
+        return __VA_ARGS__();                       \
+      }                                             \
+      case ::tessera::DType::Float64: {             \
+        using scalar_t = double;                    \
+        return __VA_ARGS__();                       \
+      }                                             \
+      default:                                      \
+        break;                                      \
+    }                                               \
+  }()
+
+// Calls __VA_ARGS__ with `scalar_t` one of the integer storage types (not bool).
+#define TS_CUDA_DISPATCH_INTEGER_TYPES(dtype, ...) \
+  [&] {                                            \
+    switch (dtype) {                               \
+      case ::tessera::DType::UInt8: {              \
+        using scalar_t = uint8_t;                  \
+        return __VA_ARGS__();                      \
+      }                                            \
+      case ::tessera::DType::Int8: {               \
+        using scalar_t = int8_t;                   \
+        return __VA_ARGS__();                      \
+      }                                            \
+      case ::tessera::DType::Int16: {              \
+        using scalar_t = int16_t;                  \
+        return __VA_ARGS__();                      \
+      }                                            \
+      case ::tessera::DType::Int32: {              \
+        using scalar_t = int32_t;                  \
+        return __VA_ARGS__();                      \
+      }                                            \
+      case ::tessera::DType::Int64: {              \
+        using scalar_t = int64_t;                  \
+        return __VA_ARGS__();                      \
+      }                                            \
+      default:                                     \
+        break;                                     \
+    }                                              \
+  }()
