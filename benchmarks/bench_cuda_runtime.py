@@ -43,6 +43,19 @@ def main():
         ("fill_ 64 MiB", lambda: d_ts.fill_(1.5), lambda: d_th.fill_(1.5)),
         ("to(float16) 64 MiB", lambda: d_ts.to(ts.float16), lambda: d_th.to(torch.float16)),
     ]
+    # elementwise ops on 16M elements (csrc/cuda/kernels/ew): contiguous, vectorised path
+    for dt_ts, dt_th, label in [(ts.float32, torch.float32, "f32"), (ts.bfloat16, torch.bfloat16, "bf16")]:
+        a_th, b_th = torch.randn(n, device="cuda", dtype=dt_th), torch.randn(n, device="cuda", dtype=dt_th)
+        a_ts, b_ts = a_th.cpu().float().numpy(), b_th.cpu().float().numpy()
+        a_ts, b_ts = ts.from_numpy(a_ts).to("cuda").to(dt_ts), ts.from_numpy(b_ts).to("cuda").to(dt_ts)
+        # default arguments bind this iteration's tensors (closures would see the last dtype's)
+        cases += [
+            (f"add 16M {label}", lambda a=a_ts, b=b_ts: ts.add(a, b), lambda a=a_th, b=b_th: torch.add(a, b)),
+            (f"mul 16M {label}", lambda a=a_ts, b=b_ts: ts.mul(a, b), lambda a=a_th, b=b_th: torch.mul(a, b)),
+            (f"exp 16M {label}", lambda a=a_ts: ts.exp(a), lambda a=a_th: torch.exp(a)),
+            (f"gelu 16M {label}", lambda a=a_ts: ts.nn.functional.gelu(a), lambda a=a_th: torch.nn.functional.gelu(a)),
+            (f"mul_ by scalar 16M {label}", lambda a=a_ts: a.mul_(1.0), lambda a=a_th: a.mul_(1.0)),
+        ]
     for name, f_ts, f_th in cases:
         t_ts, t_th = paired_median_times([cuda_timed(f_ts, *sync), cuda_timed(f_th, *sync)], min_runs=50)
         rows.append((name, t_ts, t_th))

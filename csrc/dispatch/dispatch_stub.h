@@ -8,6 +8,17 @@
 
 namespace tessera {
 
+// A stub without a kernel for a device. Front-ends that know the op's name (run_elementwise)
+// rethrow it under that name; the catch costs nothing until a kernel is missing.
+class MissingKernelError : public Error {
+ public:
+  MissingKernelError(const char* stub, DeviceType device_type)
+      : Error(ErrorKind::NotImplemented,
+              detail::concat("[", stub, "] has no kernel for device '", device_type_name(device_type), "'")),
+        device(device_type) {}
+  DeviceType device;
+};
+
 template <class Fn>
 struct DispatchStub;
 
@@ -18,7 +29,7 @@ struct DispatchStub<R(Args...)> {
 
   R operator()(Device device, Args... args) const {
     Fn f = fns[static_cast<int>(device.type)].load(std::memory_order_acquire);
-    TS_CHECK_NOT_IMPLEMENTED(f != nullptr, "[", name, "] has no kernel for device '", device_type_name(device.type), "'");
+    if (__builtin_expect(f == nullptr, 0)) throw MissingKernelError(name, device.type);
     return f(std::forward<Args>(args)...);
   }
   bool set(DeviceType t, Fn f) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "dispatch/dispatch_stub.h"
 #include "ops/copy.h"
 #include "ops/tensor_iterator.h"
 #include "ops/type_promotion.h"
@@ -53,6 +54,16 @@ inline void check_no_partial_overlap(const char* op, const Tensor& out, const Te
            "memory location. Please clone() the tensor before performing the operation.");
 }
 
+// Runs fn(iter), naming the op (not the stub) when the device has no kernel for it.
+template <class F>
+void run_stub_named(const char* op, F& fn, const TensorIterator& iter) {
+  try {
+    fn(iter);
+  } catch (const MissingKernelError& e) {
+    TS_FAIL(NotImplemented, "[", op, "] has no kernel for device '", device_type_name(e.device), "'");
+  }
+}
+
 // Runs `fn(iter)` with one output of `out_dtype`. With `self` (in-place) the result must be
 // castable to self's dtype and have self's shape; when the compute dtype differs from self's,
 // the result is computed out of place and copied in.
@@ -74,7 +85,7 @@ Tensor run_elementwise(const char* op, std::initializer_list<EwInput> inputs, DT
   }
   iter.build(op);
   if (self && self->dtype() == out_dtype) {
-    fn(iter);
+    run_stub_named(op, fn, iter);
     self->bump_version();
     return *self;
   }
@@ -84,11 +95,11 @@ Tensor run_elementwise(const char* op, std::initializer_list<EwInput> inputs, DT
                  std::equal(out.sizes().begin(), out.sizes().end(), self->sizes().begin()),
              "[", op, "] output with shape ", shape_str(self->sizes()), " doesn't match the broadcast shape ",
              shape_str(out.sizes()));
-    fn(iter);
+    run_stub_named(op, fn, iter);
     ops::copy_(*self, out);  // bumps self's version
     return *self;
   }
-  fn(iter);
+  run_stub_named(op, fn, iter);
   return iter.output();
 }
 

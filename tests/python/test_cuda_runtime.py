@@ -300,8 +300,8 @@ def test_python_values_and_repr():
 @gpu
 def test_missing_kernel_and_mixed_devices():
     g = ts.ones(3, device="cuda")
-    with pytest.raises(NotImplementedError, match=r"exp.*cuda"):
-        ts.exp(g)
+    with pytest.raises(NotImplementedError, match=r"has no kernel for device 'cuda'"):
+        ts.sum(g)  # reductions have no CUDA kernels yet
     with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
         ts.add(g, ts.ones(3))
 

@@ -7,7 +7,7 @@ namespace tessera::cuda {
 namespace ew_act {
 
 constexpr double kSqrt1_2 = 0.70710678118654752440;
-constexpr double kGeluTanhK = 0.79788456080286535588;  // sqrt(2 / pi)
+constexpr double kGeluTanhK = 0.79788456080286535588;   // sqrt(2 / pi)
 constexpr double kInvSqrt2Pi = 0.39894228040143267794;  // 1 / sqrt(2 pi)
 
 template <class T>

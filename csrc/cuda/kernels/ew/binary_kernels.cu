@@ -70,9 +70,11 @@ void floating(const EwArgs& a, BinaryOp op, cudaStream_t s) {
     case BinaryOp::Pow:
       return ew::launch<T, T, T>(a, s, [] __device__(A x, A y) -> A { return pow(x, y); });
     case BinaryOp::Minimum:
-      return ew::launch<T, T, T>(a, s, [] __device__(A x, A y) -> A { return (x != x || y != y) ? x + y : (x < y ? x : y); });
+      return ew::launch<T, T, T>(a, s,
+                                 [] __device__(A x, A y) -> A { return (x != x || y != y) ? x + y : (x < y ? x : y); });
     case BinaryOp::Maximum:
-      return ew::launch<T, T, T>(a, s, [] __device__(A x, A y) -> A { return (x != x || y != y) ? x + y : (x > y ? x : y); });
+      return ew::launch<T, T, T>(a, s,
+                                 [] __device__(A x, A y) -> A { return (x != x || y != y) ? x + y : (x > y ? x : y); });
     case BinaryOp::DivTrunc:
       return ew::launch<T, T, T>(a, s, [] __device__(A x, A y) -> A { return trunc(rnd<T>(x / y)); });
     case BinaryOp::DivFloor:

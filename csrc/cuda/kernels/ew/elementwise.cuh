@@ -60,15 +60,13 @@ __device__ __forceinline__ Out apply(F& f, In... in) {
 }
 
 template <int N, class index_t, class Out, class... In, class F, size_t... I>
-__device__ __forceinline__ void strided_element(const Ptrs<N>& p, const index_t* off, F& f,
-                                                std::index_sequence<I...>) {
+__device__ __forceinline__ void strided_element(const Ptrs<N>& p, const index_t* off, F& f, std::index_sequence<I...>) {
   *reinterpret_cast<Out*>(p.data[0] + off[0]) =
       apply<Out>(f, load_operand<In>(p.data[I + 1], off[I + 1], p.scalar[I + 1])...);
 }
 
 template <class index_t, class F, class Out, class... In>
-__global__ void strided_kernel(Ptrs<1 + sizeof...(In)> p, OffsetCalc<1 + sizeof...(In), index_t> calc, index_t n,
-                               F f) {
+__global__ void strided_kernel(Ptrs<1 + sizeof...(In)> p, OffsetCalc<1 + sizeof...(In), index_t> calc, index_t n, F f) {
   constexpr int N = 1 + sizeof...(In);
   const index_t stride = static_cast<index_t>(gridDim.x) * blockDim.x;
   for (index_t i = static_cast<index_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
@@ -173,8 +171,8 @@ void launch(const EwArgs& a, cudaStream_t stream, F f) {
     strided_kernel<uint32_t, F, Out, In...>
         <<<blocks_for(a.n), kThreadsPerBlock, 0, stream>>>(p, make_calc<N, uint32_t>(a), static_cast<uint32_t>(a.n), f);
   } else {
-    strided_kernel<int64_t, F, Out, In...><<<blocks_for(a.n), kThreadsPerBlock, 0, stream>>>(p, make_calc<N, int64_t>(a),
-                                                                                          a.n, f);
+    strided_kernel<int64_t, F, Out, In...>
+        <<<blocks_for(a.n), kThreadsPerBlock, 0, stream>>>(p, make_calc<N, int64_t>(a), a.n, f);
   }
   TS_CUDA_CHECK(cudaGetLastError());
 }

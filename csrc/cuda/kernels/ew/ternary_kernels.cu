@@ -31,7 +31,8 @@ void typed(const EwArgs& a, TernaryOp op, const ScalarArg& value, cudaStream_t s
     case TernaryOp::Addcmul:
       if constexpr (std::is_same_v<T, bool>) {
         const bool v = value.b;
-        return ew::launch<T, T, T, T>(a, s, [v] __device__(bool x, bool p, bool q) -> bool { return x || (v && p && q); });
+        return ew::launch<T, T, T, T>(a, s,
+                                      [v] __device__(bool x, bool p, bool q) -> bool { return x || (v && p && q); });
       } else {
         const A v = kFloat ? static_cast<A>(value.d) : static_cast<A>(value.i);
         return ew::launch<T, T, T, T>(a, s, [v] __device__(A x, A p, A q) -> A { return x + v * p * q; });

@@ -10,8 +10,8 @@ namespace ew_unary {
 template <class T>
 void floating(const EwArgs& a, UnaryOp op, int64_t decimals, cudaStream_t s) {
   using A = typename OpMathDevice<T>::type;
-#define TS_UNARY_CASE(Op, expr)                                             \
-  case UnaryOp::Op:                                                         \
+#define TS_UNARY_CASE(Op, expr) \
+  case UnaryOp::Op:             \
     return ew::launch<T, T>(a, s, [] __device__(A x) -> A { return expr; });
   switch (op) {
     TS_UNARY_CASE(Neg, -x)
@@ -67,7 +67,8 @@ void integral(const EwArgs& a, UnaryOp op, cudaStream_t s) {
     case UnaryOp::Neg:
       return ew::launch<T, T>(a, s, [] __device__(T x) -> T { return wrap_neg(x); });
     case UnaryOp::Abs:
-      if constexpr (std::is_signed_v<T>) return ew::launch<T, T>(a, s, [] __device__(T x) -> T { return x < 0 ? wrap_neg(x) : x; });
+      if constexpr (std::is_signed_v<T>)
+        return ew::launch<T, T>(a, s, [] __device__(T x) -> T { return x < 0 ? wrap_neg(x) : x; });
       return ew::launch<T, T>(a, s, [] __device__(T x) -> T { return x; });
     case UnaryOp::Sign:
       if constexpr (std::is_same_v<T, bool>) return ew::launch<T, T>(a, s, [] __device__(T x) -> T { return x; });

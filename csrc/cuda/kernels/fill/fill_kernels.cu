@@ -21,10 +21,32 @@ __global__ void fill_kernel(char* out, StridedLayout<1> layout, int64_t n, T val
   }
 }
 
+// Contiguous, 16-byte aligned output: one 16-byte store of the replicated pattern per step; the
+// last n % (16 / sizeof(T)) elements one per thread.
+template <class T>
+__global__ void fill_vec_kernel(uint4* out, int64_t nvec, T* tail, int ntail, uint4 pattern, T value) {
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  const int64_t tid = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+  for (int64_t i = tid; i < nvec; i += stride) out[i] = pattern;
+  if (tid < ntail) tail[tid] = value;
+}
+
 template <class T>
 void fill_typed(char* out, const StridedLayout<1>& layout, int64_t n, uint64_t bits, cudaStream_t stream) {
   T v;
   memcpy(&v, &bits, sizeof(T));
+  if (layout.contiguous && reinterpret_cast<uintptr_t>(out) % 16 == 0) {
+    constexpr int kPerVec = 16 / sizeof(T);
+    uint4 pattern;
+    T* lanes = reinterpret_cast<T*>(&pattern);
+    for (int k = 0; k < kPerVec; ++k) lanes[k] = v;
+    const int64_t nvec = n / kPerVec;
+    fill_vec_kernel<T><<<grid_for(nvec + 1), kThreadsPerBlock, 0, stream>>>(
+        reinterpret_cast<uint4*>(out), nvec, reinterpret_cast<T*>(out) + nvec * kPerVec,
+        static_cast<int>(n - nvec * kPerVec), pattern, v);
+    TS_CUDA_CHECK(cudaGetLastError());
+    return;
+  }
   fill_kernel<T><<<grid_for(n), kThreadsPerBlock, 0, stream>>>(out, layout, n, v);
   TS_CUDA_CHECK(cudaGetLastError());
 }
