@@ -71,8 +71,13 @@ void integral(const EwArgs& a, UnaryOp op, cudaStream_t s) {
         return ew::launch<T, T>(a, s, [] __device__(T x) -> T { return x < 0 ? wrap_neg(x) : x; });
       return ew::launch<T, T>(a, s, [] __device__(T x) -> T { return x; });
     case UnaryOp::Sign:
-      if constexpr (std::is_same_v<T, bool>) return ew::launch<T, T>(a, s, [] __device__(T x) -> T { return x; });
-      return ew::launch<T, T>(a, s, [] __device__(T x) -> T { return static_cast<T>((T(0) < x) - (x < T(0))); });
+      if constexpr (std::is_same_v<T, bool>) {
+        return ew::launch<T, T>(a, s, [] __device__(T x) -> T { return x; });
+      } else if constexpr (std::is_unsigned_v<T>) {
+        return ew::launch<T, T>(a, s, [] __device__(T x) -> T { return x != 0; });
+      } else {
+        return ew::launch<T, T>(a, s, [] __device__(T x) -> T { return static_cast<T>((T(0) < x) - (x < T(0))); });
+      }
     case UnaryOp::BitwiseNot:
       if constexpr (std::is_same_v<T, bool>) return ew::launch<T, T>(a, s, [] __device__(T x) -> T { return !x; });
       return ew::launch<T, T>(a, s, [] __device__(T x) -> T { return static_cast<T>(~x); });
