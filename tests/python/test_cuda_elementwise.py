@@ -129,6 +129,9 @@ def test_binary_float(seed, dtype, layout):
         check(ts.div(at, bt, rounding_mode=mode), torch.div(a, b, rounding_mode=mode))
     check(ts.add(at, bt, alpha=2.5), torch.add(a, b, alpha=2.5))
     check(ts.sub(at, bt, alpha=-0.5), torch.sub(a, b, alpha=-0.5))
+    check(at * 2.5, a * 2.5)  # a 0-d CPU operand: splatted in the vector path, by value when strided
+    check(1.5 - at, 1.5 - a)
+    check(ts.where(at > 0, at, 0.25), torch.where(a > 0, a, 0.25))
     # NaN propagates through minimum/maximum
     n = a.clone()
     n[0, 0] = float("nan")

@@ -76,8 +76,17 @@ __global__ void strided_kernel(Ptrs<1 + sizeof...(In)> p, OffsetCalc<1 + sizeof.
   }
 }
 
+// A vector of VEC elements from contiguous `base`, or VEC copies of a 0-d CPU operand's value.
 template <int VEC, class T>
-__device__ __forceinline__ Vec<T, VEC> load_vec(const char* base, int64_t v) {
+__device__ __forceinline__ Vec<T, VEC> load_vec(const char* base, uint64_t bits, int64_t v) {
+  if (base == nullptr) {
+    T x;
+    memcpy(&x, &bits, sizeof(T));
+    Vec<T, VEC> r;
+#pragma unroll
+    for (int j = 0; j < VEC; ++j) r.val[j] = x;
+    return r;
+  }
   return reinterpret_cast<const Vec<T, VEC>*>(base)[v];
 }
 
@@ -91,13 +100,14 @@ __device__ __forceinline__ void apply_vec(F& f, char* out, int64_t v, const V&..
 
 template <int VEC, class Out, class... In, class F, size_t... I>
 __device__ __forceinline__ void vec_step(const Ptrs<1 + sizeof...(In)>& p, int64_t v, F& f, std::index_sequence<I...>) {
-  apply_vec<VEC, Out>(f, p.data[0], v, load_vec<VEC, In>(p.data[I + 1], v)...);
+  apply_vec<VEC, Out>(f, p.data[0], v, load_vec<VEC, In>(p.data[I + 1], p.scalar[I + 1], v)...);
 }
 
 template <class Out, class... In, class F, size_t... I>
 __device__ __forceinline__ void scalar_step(const Ptrs<1 + sizeof...(In)>& p, int64_t i, F& f,
                                             std::index_sequence<I...>) {
-  reinterpret_cast<Out*>(p.data[0])[i] = apply<Out>(f, reinterpret_cast<const In*>(p.data[I + 1])[i]...);
+  reinterpret_cast<Out*>(p.data[0])[i] =
+      apply<Out>(f, load_operand<In>(p.data[I + 1], i * static_cast<int64_t>(sizeof(In)), p.scalar[I + 1])...);
 }
 
 // Contiguous operands: VEC elements per step (VEC == 1 for the misaligned fallback), the tail of
@@ -157,10 +167,19 @@ void launch(const EwArgs& a, cudaStream_t stream, F f) {
   if (a.n == 0) return;
   Ptrs<N> p;
   for (int k = 0; k < N; ++k) p.data[k] = a.data[k], p.scalar[k] = a.scalar[k];
-  if (a.layout.contiguous && !a.has_cpu_scalar) {
+  constexpr size_t sizes[N] = {sizeof(Out), sizeof(In)...};
+  // Contiguous: the iterator says so, or (0-d CPU operands break its density) one flat dim along
+  // which every device operand is dense; CPU operands are read by value in either kernel.
+  bool contiguous = a.layout.contiguous && !a.has_cpu_scalar;
+  if (!contiguous && a.has_cpu_scalar && a.layout.ndim <= 1) {
+    contiguous = true;
+    for (int k = 0; k < N; ++k)
+      if (a.data[k] != nullptr && a.layout.ndim == 1 && a.layout.strides[k][0] != static_cast<int64_t>(sizes[k]))
+        contiguous = false;
+  }
+  if (contiguous) {
     constexpr int VEC = 16 / max_size<Out, In...>();
     bool aligned = true;
-    constexpr size_t sizes[N] = {sizeof(Out), sizeof(In)...};
     for (int k = 0; k < N; ++k) aligned &= reinterpret_cast<uintptr_t>(a.data[k]) % (sizes[k] * VEC) == 0;
     if (aligned && VEC > 1) {
       contiguous_kernel<VEC, F, Out, In...><<<blocks_for(a.n / VEC + 1), kThreadsPerBlock, 0, stream>>>(p, a.n, f);
