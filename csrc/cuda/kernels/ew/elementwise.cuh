@@ -147,8 +147,7 @@ OffsetCalc<N, index_t> make_calc(const EwArgs& a) {
   return c;
 }
 
-// True when every operand's byte offsets (and n) fit in 32 bits (strides may be negative? no:
-// tessera has no negative strides; stride 0 for broadcasts).
+// True when n and every operand's byte offsets fit in 31 bits (strides are never negative).
 template <int N>
 bool fits_32bit(const EwArgs& a) {
   if (a.n > INT32_MAX) return false;
