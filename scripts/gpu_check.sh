@@ -68,5 +68,5 @@ fi
   $PY -X faulthandler -m pytest ${@:-tests/python} $IGNORE_DATA -q $XDIST -p no:cacheprovider > "$OUT/pytest_all.log" 2>&1
   echo "pytest ${*:-tests/python} rc=$?: $(tail -1 "$OUT/pytest_all.log")"
   grep -E "^FAILED|Fatal Python error|Segmentation" "$OUT/pytest_all.log" | head -40
-  (cd benchmarks && $PY bench_cuda_runtime.py) 2>&1 | tail -12
+  (cd benchmarks && $PY bench_cuda_runtime.py) 2>&1 | tail -40
 } 2>&1 | tee "$OUT/summary.txt"
