@@ -77,73 +77,41 @@ __device__ __forceinline__ To convert_value(From v) {
 
 }  // namespace tessera::cuda
 
+// One `case` of the dispatch macros below: `scalar_t` is the device storage type T of DType::E.
+#define TS_CUDA_TYPE_CASE(E, T, ...) \
+  case ::tessera::DType::E: {        \
+    using scalar_t = T;              \
+    return __VA_ARGS__();            \
+  }
+
+#define TS_CUDA_INTEGER_CASES(...)                  \
+  TS_CUDA_TYPE_CASE(UInt8, uint8_t, __VA_ARGS__)    \
+  TS_CUDA_TYPE_CASE(Int8, int8_t, __VA_ARGS__)      \
+  TS_CUDA_TYPE_CASE(Int16, int16_t, __VA_ARGS__)    \
+  TS_CUDA_TYPE_CASE(Int32, int32_t, __VA_ARGS__)    \
+  TS_CUDA_TYPE_CASE(Int64, int64_t, __VA_ARGS__)
+
+#define TS_CUDA_FLOATING_CASES(...)                      \
+  TS_CUDA_TYPE_CASE(Float16, __half, __VA_ARGS__)        \
+  TS_CUDA_TYPE_CASE(BFloat16, __nv_bfloat16, __VA_ARGS__) \
+  TS_CUDA_TYPE_CASE(Float32, float, __VA_ARGS__)         \
+  TS_CUDA_TYPE_CASE(Float64, double, __VA_ARGS__)
+
 // Calls __VA_ARGS__ with `scalar_t` the device storage type of `dtype` (a tessera::DType).
-#define TS_CUDA_DISPATCH_ALL_TYPES(dtype, ...) \
-  [&] {                                        \
-    switch (dtype) {                           \
-      case ::tessera::DType::Bool: {           \
-        using scalar_t = bool;                 \
-        return __VA_ARGS__();                  \
-      }                                        \
-      case ::tessera::DType::UInt8: {          \
-        using scalar_t = uint8_t;              \
-        return __VA_ARGS__();                  \
-      }                                        \
-      case ::tessera::DType::Int8: {           \
-        using scalar_t = int8_t;               \
-        return __VA_ARGS__();                  \
-      }                                        \
-      case ::tessera::DType::Int16: {          \
-        using scalar_t = int16_t;              \
-        return __VA_ARGS__();                  \
-      }                                        \
-      case ::tessera::DType::Int32: {          \
-        using scalar_t = int32_t;              \
-        return __VA_ARGS__();                  \
-      }                                        \
-      case ::tessera::DType::Int64: {          \
-        using scalar_t = int64_t;              \
-        return __VA_ARGS__();                  \
-      }                                        \
-      case ::tessera::DType::Float16: {        \
-        using scalar_t = __half;               \
-        return __VA_ARGS__();                  \
-      }                                        \
-      case ::tessera::DType::BFloat16: {       \
-        using scalar_t = __nv_bfloat16;        \
-        return __VA_ARGS__();                  \
-      }                                        \
-      case ::tessera::DType::Float32: {        \
-        using scalar_t = float;                \
-        return __VA_ARGS__();                  \
-      }                                        \
-      case ::tessera::DType::Float64: {        \
-        using scalar_t = double;               \
-        return __VA_ARGS__();                  \
-      }                                        \
-    }                                          \
+#define TS_CUDA_DISPATCH_ALL_TYPES(dtype, ...)    \
+  [&] {                                           \
+    switch (dtype) {                              \
+      TS_CUDA_TYPE_CASE(Bool, bool, __VA_ARGS__)  \
+      TS_CUDA_INTEGER_CASES(__VA_ARGS__)          \
+      TS_CUDA_FLOATING_CASES(__VA_ARGS__)         \
+    }                                             \
   }()
 
 // Calls __VA_ARGS__ with `scalar_t` one of the floating storage types.
 #define TS_CUDA_DISPATCH_FLOATING_TYPES(dtype, ...) \
   [&] {                                             \
     switch (dtype) {                                \
-      case ::tessera::DType::Float16: {             \
-        using scalar_t = __half;                    \
-        return __VA_ARGS__();                       \
-      }                                             \
-      case ::tessera::DType::BFloat16: {            \
-        using scalar_t = __nv_bfloat16;             \
-        return __VA_ARGS__();                       \
-      }                                             \
-      case ::tessera::DType::Float32: {             \
-        using scalar_t = float;                     \
-        return __VA_ARGS__();                       \
-      }                                             \
-      case ::tessera::DType::Float64: {             \
-        using scalar_t = double;                    \
-        return __VA_ARGS__();                       \
-      }                                             \
+      TS_CUDA_FLOATING_CASES(__VA_ARGS__)           \
       default:                                      \
         break;                                      \
     }                                               \
@@ -153,26 +121,7 @@ __device__ __forceinline__ To convert_value(From v) {
 #define TS_CUDA_DISPATCH_INTEGER_TYPES(dtype, ...) \
   [&] {                                            \
     switch (dtype) {                               \
-      case ::tessera::DType::UInt8: {              \
-        using scalar_t = uint8_t;                  \
-        return __VA_ARGS__();                      \
-      }                                            \
-      case ::tessera::DType::Int8: {               \
-        using scalar_t = int8_t;                   \
-        return __VA_ARGS__();                      \
-      }                                            \
-      case ::tessera::DType::Int16: {              \
-        using scalar_t = int16_t;                  \
-        return __VA_ARGS__();                      \
-      }                                            \
-      case ::tessera::DType::Int32: {              \
-        using scalar_t = int32_t;                  \
-        return __VA_ARGS__();                      \
-      }                                            \
-      case ::tessera::DType::Int64: {              \
-        using scalar_t = int64_t;                  \
-        return __VA_ARGS__();                      \
-      }                                            \
+      TS_CUDA_INTEGER_CASES(__VA_ARGS__)           \
       default:                                     \
         break;                                     \
     }                                              \
