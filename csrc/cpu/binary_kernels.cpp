@@ -5,6 +5,7 @@
 #include "core/dispatch_type.h"
 #include "cpu/binary_impl.h"
 #include "cpu/loops.h"
+#include "ops/int_pow.h"
 
 namespace tessera {
 namespace {
@@ -29,27 +30,6 @@ void add_cpu(const TensorIterator& iter, const Scalar& alpha) {
                  [a](scalar_t x, scalar_t y) -> scalar_t { return static_cast<acc_t>(x) + a * static_cast<acc_t>(y); });
     }
   });
-}
-
-// Integer power by squaring with wrap-around; negative exponents give 1/x truncated.
-template <class T>
-T int_pow(T base, T exp) {
-  if constexpr (std::is_signed_v<T>) {
-    if (exp < 0) {
-      if (base == 1) return 1;
-      if (base == -1) return (exp & 1) ? T(-1) : T(1);
-      return 0;
-    }
-  }
-  using U = std::make_unsigned_t<T>;
-  U r = 1, b = static_cast<U>(base);
-  U e = static_cast<U>(exp);
-  while (e) {
-    if (e & 1) r = static_cast<U>(r * b);
-    e >>= 1;
-    b = static_cast<U>(b * b);
-  }
-  return static_cast<T>(r);
 }
 
 // The value of a 0-d (broadcast scalar) exponent, if input 2 is one.

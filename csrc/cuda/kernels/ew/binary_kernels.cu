@@ -2,29 +2,10 @@
 // with the CPU kernels' semantics (csrc/cpu/binary_kernels.cpp, bitwise_kernels.cpp).
 #include "cuda/kernels/ew/elementwise.cuh"
 #include "cuda/kernels/ew/ew_launch.h"
+#include "ops/int_pow.h"
 
 namespace tessera::cuda {
 namespace ew_binary {
-
-// Integer power by squaring with wrap-around; negative exponents give 1/x truncated.
-template <class T>
-__device__ __forceinline__ T int_pow(T base, T exp) {
-  if constexpr (std::is_signed_v<T>) {
-    if (exp < 0) {
-      if (base == 1) return 1;
-      if (base == -1) return (exp & 1) ? T(-1) : T(1);
-      return 0;
-    }
-  }
-  using U = std::make_unsigned_t<T>;
-  U r = 1, b = static_cast<U>(base), e = static_cast<U>(exp);
-  while (e) {
-    if (e & 1) r = static_cast<U>(r * b);
-    e >>= 1;
-    b = static_cast<U>(b * b);
-  }
-  return static_cast<T>(r);
-}
 
 template <class T>
 void add(const EwArgs& a, const ScalarArg& alpha, cudaStream_t s) {
