@@ -454,9 +454,16 @@ TEST(AllocatorConfig, ParsesKnownKeysAndRejectsOthers) {
       AllocatorConfig::parse(" max_split_size_mb:64 , garbage_collection_threshold:0.6,expandable_segments:False");
   EXPECT_EQ(c.max_split_size, 64 * MiB);
   EXPECT_DOUBLE_EQ(c.garbage_collection_threshold, 0.6);
-  EXPECT_FALSE(c.expandable_segments);
   EXPECT_EQ(AllocatorConfig::parse("").max_split_size, AllocatorConfig{}.max_split_size);
-  EXPECT_TRUE(AllocatorConfig::parse("expandable_segments:True").expandable_segments);
+  EXPECT_EQ(AllocatorConfig::parse("roundup_power2_divisions:0").max_split_size, AllocatorConfig{}.max_split_size);
+  for (const char* unsupported : {"expandable_segments:True", "roundup_power2_divisions:4"}) {
+    try {
+      AllocatorConfig::parse(unsupported);
+      ADD_FAILURE() << unsupported << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::NotImplemented) << unsupported;
+    }
+  }
   auto message = [](const std::string& conf) -> std::string {
     try {
       AllocatorConfig::parse(conf);

@@ -56,11 +56,12 @@ AllocatorConfig AllocatorConfig::parse(const std::string& conf) {
       TS_CHECK(t > 0.0 && t < 1.0, kConf, "garbage_collection_threshold must be in (0.0, 1.0) (got ", value, ")");
       cfg.garbage_collection_threshold = t;
     } else if (key == "expandable_segments") {
-      cfg.expandable_segments = parse_bool(key, value);
+      // Accepted only at its default: a setting that would be silently ignored is refused.
+      TS_CHECK_NOT_IMPLEMENTED(!parse_bool(key, value), kConf, "expandable_segments:True is not implemented");
     } else if (key == "roundup_power2_divisions") {
       double d = parse_number(key, value);
       TS_CHECK(d >= 0 && d == static_cast<size_t>(d), kConf, "roundup_power2_divisions expects a whole number");
-      cfg.roundup_power2_divisions = static_cast<size_t>(d);
+      TS_CHECK_NOT_IMPLEMENTED(d == 0, kConf, "roundup_power2_divisions is not implemented (sizes round to 512 bytes)");
     } else if (key == "backend") {
       TS_CHECK(value == "native", kConf, "backend '", value, "' is not supported (only 'native')");
     } else if (key == "release_lock_on_cudamalloc" || key == "pinned_use_cuda_host_register") {

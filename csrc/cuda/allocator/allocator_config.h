@@ -12,8 +12,6 @@ struct AllocatorConfig {
   // Fraction (0, 1) of the memory cap above which cached, unsplit large blocks are freed oldest first.
   double garbage_collection_threshold = 0.0;
   // Parsed for compatibility; not implemented (see docs/design/cuda-allocator.md).
-  bool expandable_segments = false;
-  size_t roundup_power2_divisions = 0;
 
   // Throws a Runtime error naming the bad option; an empty string gives the defaults.
   static AllocatorConfig parse(const std::string& conf);
