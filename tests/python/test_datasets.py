@@ -13,8 +13,11 @@ from tessera.utils.data import DataLoader
 
 import os  # noqa: E402
 
-# TESSERA_DATA, else the repository's sibling ../shared/data (as tessera.datasets.default_root() looks)
-DATA = Path(os.environ.get("TESSERA_DATA") or Path(__file__).resolve().parents[3] / "shared" / "data")
+# TESSERA_DATA, else this workplace's shared data, else the repository's sibling ../shared/data
+# (as tessera.datasets.default_root() looks; a clone elsewhere still finds the workplace copy).
+DATA = Path(os.environ.get("TESSERA_DATA") or "/work/shared/data")
+if not DATA.is_dir():
+    DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
 # ---- CIFAR-10 (binary version)
