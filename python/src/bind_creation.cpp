@@ -26,7 +26,7 @@ void def_size_factory(nb::module_& m, const char* name) {
       [name](nb::args args, nb::kwargs kwargs) {
         FactoryKwargs kw = parse_factory_kwargs(name, kwargs);
         DimVector size = parse_size_args(name, args, 0, kw.size);
-        return F(size, kw.dtype, kw.device);
+        return F(size, kw.dtype, kw.device_or_default());
       },
       nb::sig(s.c_str()));
 }
@@ -94,6 +94,10 @@ Tensor ones_like_(const Tensor& t, std::optional<DType> d, std::optional<Device>
 }  // namespace
 
 TS_BINDER(creation, 10) {
+  m.def(
+      "_set_default_device", [](nb::handle d) { set_default_device(parse_device("set_default_device", d)); },
+      nb::arg("device").none());
+  m.def("_default_device", &default_device);
   def_size_factory<&empty_>(m, "empty");
   def_size_factory<&zeros_>(m, "zeros");
   def_size_factory<&ones_>(m, "ones");
@@ -112,7 +116,7 @@ TS_BINDER(creation, 10) {
         TS_CHECK_TYPE(!(args.size() > 0 && kw.size.is_valid()), "[full] got multiple values for argument 'size'");
         DimVector size = parse_size_sequence(op, required(op, size_h, "size"));
         Scalar v = parse_scalar(op, required(op, arg_at(op, args, 1, kw, "fill_value"), "fill_value"), "fill_value");
-        return ops::full(size, v, kw.dtype, kw.device);
+        return ops::full(size, v, kw.dtype, kw.device_or_default());
       },
       nb::sig(full_sig.c_str()));
 
@@ -158,7 +162,7 @@ TS_BINDER(creation, 10) {
         end = parse_scalar(op, required(op, he, "end"), "end");
         if (hs.is_valid()) start = parse_scalar(op, hs, "start");
         if (hst.is_valid()) step = parse_scalar(op, hst, "step");
-        return ops::arange(start, end, step, kw.dtype, kw.device);
+        return ops::arange(start, end, step, kw.dtype, kw.device_or_default());
       },
       nb::sig(arange_sig.c_str()));
 
@@ -172,7 +176,7 @@ TS_BINDER(creation, 10) {
         Scalar start = parse_scalar(op, required(op, arg_at(op, args, 0, kw, "start"), "start"), "start");
         Scalar end = parse_scalar(op, required(op, arg_at(op, args, 1, kw, "end"), "end"), "end");
         int64_t steps = parse_int(op, required(op, arg_at(op, args, 2, kw, "steps"), "steps"), "steps");
-        return ops::linspace(start, end, steps, kw.dtype, kw.device);
+        return ops::linspace(start, end, steps, kw.dtype, kw.device_or_default());
       },
       nb::sig(linspace_sig.c_str()));
 
@@ -187,7 +191,7 @@ TS_BINDER(creation, 10) {
         nb::handle hm = arg_at(op, args, 1, kw, "m");
         std::optional<int64_t> mm;
         if (hm.is_valid() && !hm.is_none()) mm = parse_int(op, hm, "m");
-        return ops::eye(n, mm, kw.dtype, kw.device);
+        return ops::eye(n, mm, kw.dtype, kw.device_or_default());
       },
       nb::sig(eye_sig.c_str()));
 

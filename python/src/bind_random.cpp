@@ -57,7 +57,7 @@ void def_size_random(nb::module_& m, const char* name) {
       [name](nb::args args, nb::kwargs kwargs) {
         FactoryKwargs kw = parse_factory_kwargs(name, kwargs, {}, true);
         DimVector size = parse_size_args(name, args, 0, kw.size);
-        return F(size, kw.generator, kw.dtype, kw.device);
+        return F(size, kw.generator, kw.dtype, kw.device_or_default());
       },
       nb::sig(s.c_str()));
 }
@@ -188,7 +188,7 @@ TS_BINDER(random, 10) {
         parse_low_high(op, args, 0, kw, 3, low, high, size_h);
         TS_CHECK_TYPE(size_h.is_valid(), "[randint] missing required argument 'size'");
         DimVector size = parse_size_sequence(op, size_h);
-        return ops::randint(low, high, size, kw.generator, kw.dtype, kw.device);
+        return ops::randint(low, high, size, kw.generator, kw.dtype, kw.device_or_default());
       },
       nb::sig(randint_sig.c_str()));
 
@@ -211,7 +211,7 @@ TS_BINDER(random, 10) {
       "randperm",
       [](nb::handle n, nb::kwargs kwargs) {
         FactoryKwargs kw = parse_factory_kwargs("randperm", kwargs, {}, true);
-        return ops::randperm(parse_int("randperm", n, "n"), kw.generator, kw.dtype, kw.device);
+        return ops::randperm(parse_int("randperm", n, "n"), kw.generator, kw.dtype, kw.device_or_default());
       },
       nb::sig(randperm_sig.c_str()));
 
@@ -224,7 +224,7 @@ TS_BINDER(random, 10) {
                                  "[normal] tensor mean/std are not supported yet; use normal_(...) on a tensor");
         FactoryKwargs kw = parse_factory_kwargs(op, kwargs, {}, true);
         return ops::normal(parse_double(op, mean, "mean"), parse_double(op, std, "std"), parse_size_sequence(op, size),
-                           kw.generator, kw.dtype, kw.device);
+                           kw.generator, kw.dtype, kw.device_or_default());
       },
       nb::sig(normal_sig.c_str()));
 

@@ -8,6 +8,21 @@ std::string py_type_name(nb::handle obj) {
   return Py_TYPE(obj.ptr())->tp_name;
 }
 
+namespace {
+std::optional<Device> g_default_device;  // only touched with the GIL held
+}  // namespace
+
+void set_default_device(std::optional<Device> device) {
+  g_default_device = device;
+}
+std::optional<Device> default_device() {
+  return g_default_device;
+}
+
+std::optional<Device> FactoryKwargs::device_or_default() const {
+  return device ? device : g_default_device;
+}
+
 nb::handle FactoryKwargs::get(const char* name) const {
   for (const auto& [k, v] : extra_values)
     if (k == name) return v;

@@ -26,7 +26,14 @@ struct FactoryKwargs {
   nb::handle size;  // null if absent
   std::vector<std::pair<std::string, nb::handle>> extra_values;
   nb::handle get(const char* name) const;
+  // `device`, else the one set by tessera.set_default_device (factories that make new tensors from
+  // nothing; *_like and new_* follow their input instead).
+  std::optional<Device> device_or_default() const;
 };
+
+// tessera.set_default_device / get_default_device (None: the CPU).
+void set_default_device(std::optional<Device> device);
+std::optional<Device> default_device();
 FactoryKwargs parse_factory_kwargs(const char* op, const nb::kwargs& kwargs,
                                    std::initializer_list<const char*> extra = {}, bool allow_generator = false);
 

@@ -19,7 +19,7 @@ from . import autograd  # noqa: E402
 from .autograd.grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: E402
 from ._C import is_grad_enabled  # noqa: E402
 from . import _return_types  # noqa: E402,F401  (named (values, indices) results)
-from ._creation import tensor, as_tensor  # noqa: E402
+from ._creation import tensor, as_tensor, set_default_device, get_default_device  # noqa: E402
 from ._tensor_str import set_printoptions, get_printoptions  # noqa: E402
 from . import nn  # noqa: E402,F401
 from . import optim  # noqa: E402,F401

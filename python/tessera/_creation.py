@@ -3,7 +3,7 @@ import numpy as _np
 
 from . import _C
 
-__all__ = ["tensor", "as_tensor"]
+__all__ = ["tensor", "as_tensor", "set_default_device", "get_default_device"]
 
 
 def _check_requires_grad(op, requires_grad):
@@ -31,6 +31,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     tensor). dtype is inferred like PyTorch: all bool -> bool, ints -> int64, any float -> float32;
     NumPy arrays keep their dtype."""
     _check_requires_grad("tensor", requires_grad)
+    if device is None:
+        device = _C._default_device()
     if pin_memory:  # page-locked host memory (RuntimeError without the CUDA backend)
         return _mark(tensor(data, dtype=dtype, device=device).pin_memory(), requires_grad)
     if isinstance(data, _C.Tensor):
@@ -62,3 +64,14 @@ def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
 
 
 _C.Tensor.new_tensor = _new_tensor
+
+
+def set_default_device(device):
+    """The device of tensors made by factory functions (zeros, rand, arange, tensor, ...) called
+    without `device`; None restores the CPU. *_like and new_* follow their input instead."""
+    _C._set_default_device(device)
+
+
+def get_default_device():
+    d = _C._default_device()
+    return d if d is not None else _C.device("cpu")

@@ -11,6 +11,11 @@ if os.path.isdir(os.path.join(ROOT, "python", "tessera")) and any(
 ):
     sys.path.insert(0, os.path.join(ROOT, "python"))
 
+if os.environ.get("TESSERA_TEST_DEVICE", "cpu") != "cpu":  # the suite on the GPU (helpers.py)
+    import tessera
+
+    tessera.set_default_device(os.environ["TESSERA_TEST_DEVICE"])
+
 
 @pytest.fixture(autouse=True)
 def _torch_single_thread():

@@ -1,8 +1,15 @@
-"""Shared helpers for comparing tessera with PyTorch (the reference) on random inputs."""
+"""Shared helpers for comparing tessera with PyTorch (the reference) on random inputs.
+
+TESSERA_TEST_DEVICE=cuda runs the suite on the GPU: to_ts places tensors there and the factory
+functions default to it (conftest.py); references stay torch's CPU results."""
+import os
+
 import numpy as np
 import torch
 
 import tessera as ts
+
+DEVICE = os.environ.get("TESSERA_TEST_DEVICE", "cpu")
 
 TS_TO_TORCH = {
     ts.bool: torch.bool, ts.uint8: torch.uint8, ts.int8: torch.int8, ts.int16: torch.int16,
@@ -30,13 +37,18 @@ def to_ts(t: torch.Tensor, noncontig: bool = False) -> ts.Tensor:
     dt = t.dtype
     src = t.float() if dt == torch.bfloat16 else t
     arr = src.numpy()
-    if noncontig and arr.ndim > 0 and arr.size > 0:
+    strided = noncontig and arr.ndim > 0 and arr.size > 0
+    if strided:  # every other element of a buffer twice as wide
         big = np.zeros(arr.shape[:-1] + (arr.shape[-1] * 2,), dtype=arr.dtype)
         big[..., ::2] = arr
-        arr = big[..., ::2]
+        arr = big
     else:
         arr = np.array(arr, copy=True, order="C")
     out = ts.from_numpy(arr)
+    if DEVICE != "cpu":
+        out = out.to(DEVICE)
+    if strided:
+        out = out[..., ::2]
     if dt == torch.bfloat16:
         out = out.to(ts.bfloat16)
     assert (not noncontig) or dt == torch.bfloat16 or arr.ndim == 0 or arr.size == 0 or arr.shape[-1] <= 1 or not out.is_contiguous()
@@ -44,6 +56,7 @@ def to_ts(t: torch.Tensor, noncontig: bool = False) -> ts.Tensor:
 
 
 def to_torch(x: ts.Tensor) -> torch.Tensor:
+    x = x.cpu()
     if x.dtype == ts.bfloat16:
         return torch.from_numpy(x.float().numpy().copy()).to(torch.bfloat16)
     return torch.from_numpy(np.array(x.numpy(), copy=True))

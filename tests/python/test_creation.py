@@ -301,3 +301,31 @@ def test_number_protocols():
 def operator_index(x):
     import operator
     return operator.index(x)
+
+
+def test_default_device_round_trip():
+    before = ts.get_default_device()
+    try:
+        ts.set_default_device("cpu")
+        assert ts.get_default_device() == ts.device("cpu")
+        assert ts.zeros(2).device == ts.device("cpu")
+        ts.set_default_device(None)
+        assert ts.get_default_device() == ts.device("cpu")
+        with pytest.raises(TypeError, match="set_default_device"):
+            ts.set_default_device(1.5)
+    finally:
+        ts.set_default_device(None if before == ts.device("cpu") else before)
+
+
+@pytest.mark.skipif(not ts.cuda.is_available(), reason="needs a CUDA GPU")
+def test_default_device_cuda_factories():
+    before = ts.get_default_device()
+    try:
+        ts.set_default_device("cuda")
+        made = [ts.zeros(2), ts.ones(2, 3), ts.full((2,), 1.0), ts.arange(3), ts.linspace(0, 1, 4), ts.eye(2),
+                ts.rand(2), ts.randn(2), ts.randint(0, 3, (2,)), ts.randperm(3), ts.tensor([1.0, 2.0])]
+        assert all(t.device.type == "cuda" for t in made)
+        cpu = ts.zeros(2, device="cpu")
+        assert ts.zeros_like(cpu).device.type == "cpu" and cpu.new_zeros(2).device.type == "cpu"
+    finally:
+        ts.set_default_device(None if before == ts.device("cpu") else before)
