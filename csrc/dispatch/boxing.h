@@ -8,6 +8,7 @@
 #include <tuple>
 #include <type_traits>
 
+#include "dispatch/device_check.h"
 #include "dispatch/dispatcher.h"
 
 namespace tessera {
@@ -193,6 +194,8 @@ class TypedOp<R(Args...)> {
   }
   R operator()(Args... args) const {
     DispatchKeySet keys = (boxing::keys_of(args) | ... | 0u);
+    if ((keys & key_bit(DispatchKey::CUDA)) && !op_->mixed_devices_ok())
+      device_check::check(op_->name().c_str(), args...);
     const KernelFunction& k = op_->lookup(keys);
     if (k.typed) return reinterpret_cast<R (*)(Args...)>(k.typed)(std::forward<Args>(args)...);
     return call_boxed_kernel(k, args...);
@@ -236,6 +239,12 @@ inline bool register_nondifferentiable(std::initializer_list<const char*> names)
   return true;
 }
 
+// Exempts ops (defined earlier in the same file) from the same-device check.
+inline bool allow_mixed_devices(std::initializer_list<const char*> names) {
+  for (const char* n : names) Dispatcher::instance().get(n).allow_mixed_devices();
+  return true;
+}
+
 // For kernels that only touch metadata or call other ops: one kernel for every backend.
 template <class R, class... Args>
 bool register_op_all_backends(const char* schema, R (*fn)(Args...)) {
@@ -258,3 +267,5 @@ bool register_op_all_backends(const char* schema, R (*fn)(Args...)) {
   static const bool TS_CONCAT(ts_registered_, __COUNTER__) = ::tessera::register_kernel(name, ::tessera::DispatchKey::key, fn)
 #define TS_REGISTER_OP_ALL_BACKENDS(schema, fn) \
   static const bool TS_CONCAT(ts_registered_, __COUNTER__) = ::tessera::register_op_all_backends(schema, fn)
+#define TS_ALLOW_MIXED_DEVICES(...) \
+  static const bool TS_CONCAT(ts_registered_, __COUNTER__) = ::tessera::allow_mixed_devices({__VA_ARGS__})

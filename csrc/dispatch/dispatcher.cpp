@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "autograd/forward_ad.h"
+#include "dispatch/device_check.h"
 
 namespace tessera {
 
@@ -54,9 +55,24 @@ void Operator::call_boxed(Stack& stack) const {
       keys |= key_bit(backend_key(d->type));
     }
   }
+  if ((keys & key_bit(DispatchKey::CUDA)) && !mixed_devices_ok()) {
+    device_check::State s;
+    for (const IValue& v : stack) {
+      if (v.is_tensor()) device_check::note(s, v.get<Tensor>("Tensor"));
+      else if (v.is_tensor_list()) device_check::note(s, v.get<std::vector<Tensor>>("Tensor[]"));
+    }
+    if (s.other) device_check::fail(name().c_str(), s);
+  }
   const KernelFunction& k = lookup(keys);
   k.boxed(*this, k.ctx, stack);
 }
+
+namespace device_check {
+void fail(const char* op, const State& s) {
+  TS_FAIL(Runtime, "[", op, "] Expected all tensors to be on the same device, but found at least two devices, ",
+          s.first.str(), " and ", s.other->str(), "!");
+}
+}  // namespace device_check
 
 Dispatcher::Dispatcher() : map_(new Map()) {}
 

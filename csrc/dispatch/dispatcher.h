@@ -71,10 +71,16 @@ class Operator {
   // Boxed call: fills defaults, picks the kernel from the tensors on the stack.
   void call_boxed(Stack& stack) const;
 
+  // Ops that take tensors on several devices by design (copies, indices on the CPU): exempt from
+  // the same-device check that calls touching a GPU get (dispatch/device_check.h).
+  bool mixed_devices_ok() const { return mixed_devices_ok_.load(std::memory_order_relaxed); }
+  void allow_mixed_devices() { mixed_devices_ok_.store(true, std::memory_order_relaxed); }
+
  private:
   [[noreturn]] void no_kernel(DispatchKey k) const;
   static const KernelFunction& missing_autograd_kernel();
   FunctionSchema schema_;
+  std::atomic<bool> mixed_devices_ok_{false};
   std::array<std::atomic<const KernelFunction*>, kNumDispatchKeys> kernels_{};
 };
 

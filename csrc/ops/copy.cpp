@@ -64,6 +64,7 @@ TS_REGISTER_OP_ALL_BACKENDS("contiguous(Tensor self) -> Tensor", &contiguous_ker
 TS_REGISTER_OP_ALL_BACKENDS(
     "to(Tensor self, Device? device=None, ScalarType? dtype=None, bool non_blocking=False, bool copy=False) -> Tensor",
     &to_kernel);
+TS_ALLOW_MIXED_DEVICES("copy_", "to");
 
 namespace ops {
 

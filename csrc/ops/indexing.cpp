@@ -88,11 +88,13 @@ AdvancedIndex make_advanced_index(const char* op, const Tensor& self_in, TensorL
   TS_CHECK_INDEX(static_cast<int64_t>(orig.size()) <= std::max<int64_t>(self.dim(), 1), "[", op,
                  "] too many indices for tensor of dimension ", self.dim(), " (got ", orig.size(), ")");
   std::vector<Tensor> idx;
-  for (const Tensor& t : orig) {
-    if (!t.defined()) {
+  for (const Tensor& given : orig) {
+    if (!given.defined()) {
       idx.emplace_back();
       continue;
     }
+    // Indices on the CPU may index a GPU tensor (PyTorch allows it): they move to self's device.
+    const Tensor t = given.device() == self.device() ? given : ops::to(given, self.device(), std::nullopt);
     DType dt = t.dtype();
     if (dt == DType::Bool || dt == DType::UInt8) {
       const int64_t base = static_cast<int64_t>(idx.size());
@@ -361,6 +363,8 @@ TS_REGISTER_OP_ALL_BACKENDS(
     "index_put_(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor", &index_put__kernel);
 TS_REGISTER_OP_ALL_BACKENDS("index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor",
                             &index_put_kernel);
+// Index tensors may live on the CPU for a GPU self, as in PyTorch (moved in make_advanced_index).
+TS_ALLOW_MIXED_DEVICES("index", "index_put_", "index_put");
 TS_REGISTER_OP_ALL_BACKENDS("masked_select(Tensor self, Tensor mask) -> Tensor", &masked_select_kernel);
 TS_REGISTER_OP_ALL_BACKENDS("masked_scatter_(Tensor self, Tensor mask, Tensor source) -> Tensor",
                             &masked_scatter__kernel);
