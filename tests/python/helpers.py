@@ -5,6 +5,7 @@ functions default to it (conftest.py); references stay torch's CPU results."""
 import os
 
 import numpy as np
+import pytest
 import torch
 
 import tessera as ts
@@ -53,6 +54,16 @@ def to_ts(t: torch.Tensor, noncontig: bool = False) -> ts.Tensor:
         out = out.to(ts.bfloat16)
     assert (not noncontig) or dt == torch.bfloat16 or arr.ndim == 0 or arr.size == 0 or arr.shape[-1] <= 1 or not out.is_contiguous()
     return out
+
+
+def torch_on_test_device(t: torch.Tensor) -> torch.Tensor:
+    """`t` on the suite's device when torch can put it there (for texts that name the device)."""
+    return t.to(DEVICE) if DEVICE != "cpu" and torch.cuda.is_available() else t
+
+
+# Behaviour PyTorch has only on the CPU (e.g. ZeroDivisionError for integer division): such tests
+# do not apply when the suite runs on the GPU, where torch's CUDA kernels do not check either.
+cpu_only = pytest.mark.skipif(DEVICE != "cpu", reason="PyTorch's CPU-only behaviour")
 
 
 def to_torch(x: ts.Tensor) -> torch.Tensor:

@@ -7,7 +7,7 @@ import torch
 
 import tessera as ts
 from ew_helpers import check, nonzero
-from helpers import ALL_DTYPES, FLOAT_DTYPES, INT_DTYPES, assert_close, rand, to_torch, to_ts
+from helpers import ALL_DTYPES, FLOAT_DTYPES, INT_DTYPES, assert_close, cpu_only, rand, to_torch, to_ts
 
 # (name, needs a non-zero divisor, exponent-like small non-negative second operand)
 BINARY = [
@@ -176,6 +176,7 @@ def test_integer_min_by_minus_one_does_not_crash(name, dtype):
     lambda a, b: a.floor_divide_(b), lambda a, b: a.remainder_(b),
 ])
 @pytest.mark.parametrize("dtype", [torch.int64, torch.uint8, torch.int32])
+@cpu_only
 def test_integer_division_by_zero_raises(call, dtype):
     a = to_ts(torch.tensor([1, 2, 3], dtype=dtype))
     b = to_ts(torch.tensor([1, 0, 2], dtype=dtype))

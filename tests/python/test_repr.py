@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import tessera as ts
-from helpers import rand, to_ts
+from helpers import rand, to_ts, torch_on_test_device
 
 
 def norm(s):
@@ -16,7 +16,7 @@ def norm(s):
 
 
 def check(t: torch.Tensor):
-    expected = norm(repr(t).replace("torch.", "tessera."))
+    expected = norm(repr(torch_on_test_device(t)).replace("torch.", "tessera."))
     x = to_ts(t)
     assert norm(repr(x)) == expected, f"\n{repr(x)}\n!=\n{expected}"
     assert norm(str(x)) == expected
@@ -67,7 +67,7 @@ def test_repr_random_ints_bools(seed, dtype, shape):
 def test_repr_noncontiguous_and_special(seed):
     t = rand((4, 6))
     x = to_ts(t, noncontig=True)
-    assert norm(repr(x)) == norm(repr(t).replace("torch.", "tessera."))
+    assert norm(repr(x)) == norm(repr(torch_on_test_device(t)).replace("torch.", "tessera."))
     s = torch.tensor([math.pi, -math.e, float("inf")])
     check(s)
 

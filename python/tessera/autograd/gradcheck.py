@@ -16,22 +16,35 @@ def _outputs(out):
     return (out,) if isinstance(out, _C.Tensor) else tuple(out)
 
 
+def _host(t):
+    """float64 NumPy copy of a tensor's values, from any device."""
+    return t.detach().cpu().numpy().astype(np.float64).ravel().copy()
+
+
 def _numerical_jacobian(fn, inputs, i, eps):
     """d outputs / d inputs[i] by central differences, one column per input element."""
     x = inputs[i]
-    data = x.detach().numpy()  # shares memory: perturb in place
-    flat = data.reshape(-1) if data.flags.c_contiguous else None
-    if flat is None:
+    if not x.is_contiguous():
         raise GradcheckError("gradcheck needs contiguous inputs")
+    flat = x.detach().view(-1)  # shares memory: perturb in place (on any device)
+    data = flat.numpy() if x.device.type == "cpu" else None
+
+    def set_value(k, v):
+        if data is not None:
+            data[k] = v
+        else:
+            flat[k].fill_(v)
+
+    def outputs_at(k, v):
+        set_value(k, v)
+        return np.concatenate([_host(o) for o in _outputs(fn(*inputs))] or [np.zeros(0)])
+
     cols = []
-    for k in range(flat.size):
-        orig = flat[k]
-        flat[k] = orig + eps
-        plus = [o.detach().numpy().astype(np.float64).ravel().copy() for o in _outputs(fn(*inputs))]
-        flat[k] = orig - eps
-        minus = [o.detach().numpy().astype(np.float64).ravel().copy() for o in _outputs(fn(*inputs))]
-        flat[k] = orig
-        cols.append(np.concatenate([(p - m) / (2 * eps) for p, m in zip(plus, minus)]))
+    for k in range(flat.numel()):
+        orig = data[k] if data is not None else flat[k].item()
+        plus, minus = outputs_at(k, orig + eps), outputs_at(k, orig - eps)
+        set_value(k, orig)
+        cols.append((plus - minus) / (2 * eps))
     return np.stack(cols, axis=1) if cols else np.zeros((0, 0))
 
 
@@ -43,14 +56,12 @@ def _analytical_jacobian(fn, inputs, i, create_graph=False):
     for oi, o in enumerate(outs):
         n = o.numel()
         for k in range(n):
-            seed = np.zeros(n, dtype=o.detach().numpy().dtype)
-            seed[k] = 1.0
-            seeds = [_C.from_numpy(np.zeros(q.shape, dtype=q.detach().numpy().dtype)) for q in outs]
-            seeds[oi] = _C.from_numpy(seed.reshape(o.shape))
+            seeds = [_C.zeros(q.shape, dtype=q.dtype, device=q.device) for q in outs]
+            seeds[oi].view(-1)[k].fill_(1.0)
             live = [(q, sd) for q, sd in zip(outs, seeds) if q.requires_grad]  # constant outputs: zero rows
             g = autograd_grad([q for q, _ in live], (inputs[i],), [sd for _, sd in live], retain_graph=True,
                               allow_unused=True)[0] if live else None
-            rows.append(np.zeros(inputs[i].numel()) if g is None else g.detach().numpy().astype(np.float64).ravel())
+            rows.append(np.zeros(inputs[i].numel()) if g is None else _host(g))
     return np.stack(rows, axis=0) if rows else np.zeros((0, 0))
 
 
@@ -82,8 +93,8 @@ def gradgradcheck(func, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-
     inputs = _inputs(inputs)
     if grad_outputs is None:
         outs = _outputs(func(*inputs))
-        grad_outputs = [_C.from_numpy(np.random.standard_normal(o.shape).astype(np.float64)).requires_grad_()
-                        for o in outs]
+        grad_outputs = [_C.from_numpy(np.random.standard_normal(o.shape).astype(np.float64)).to(o.device)
+                        .requires_grad_() for o in outs]
     grad_outputs = _inputs(grad_outputs)
     n = len(inputs)
 
