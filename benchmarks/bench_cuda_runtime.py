@@ -61,6 +61,51 @@ def main():
         rows.append((name, t_ts, t_th))
     for name, t_ts, t_th in rows:
         print(f"| {name} | {t_ts * 1e6:.2f} | {t_th * 1e6:.2f} | {t_th / t_ts:.2f} |")
+    copy_us = dict((r[0], r[1]) for r in rows)["D2D clone 64 MiB"] * 1e6
+    print(f"\nCopy bandwidth (D2D clone, read+write 128 MiB): {128 * 2**20 / copy_us / 1e6:.2f} TB/s; "
+          "elementwise ops as a fraction of it (bytes moved / time):")
+    for name, t_ts, _ in rows:
+        if name.startswith(("add 16M", "mul 16M", "exp 16M", "gelu 16M")):
+            elem = 2 if name.endswith("bf16") else 4
+            moved = n * elem * (3 if name.startswith(("add", "mul")) else 2)
+            print(f"- {name}: {moved / (t_ts * 1e6) / 1e6:.2f} TB/s = {moved / (t_ts * 1e6) / (128 * 2**20 / copy_us):.0%}")
+    tiny_op_overhead()
+
+
+def tiny_op_overhead(calls=2000):
+    """Host cost per call of tiny CUDA ops from Python: `calls` back-to-back launches then one
+    synchronize, so the time is the Python + dispatch + launch path (the GPU keeps up)."""
+    print("\n## Per-op overhead of tiny CUDA ops (us per call; target ratio tessera/torch <= 0.7)\n")
+    print("| op | tessera us | torch us | tessera/torch |\n|---|---|---|---|")
+    a_th, b_th = torch.randn(8, device="cuda"), torch.randn(8, device="cuda")
+    a_ts, b_ts = ts.from_numpy(a_th.cpu().numpy()).cuda(), ts.from_numpy(b_th.cpu().numpy()).cuda()
+    m_th = torch.randn(8, 8, device="cuda")
+    m_ts = ts.from_numpy(m_th.cpu().numpy()).cuda()
+    ops = [("add(a, b)", lambda: ts.add(a_ts, b_ts), lambda: torch.add(a_th, b_th)),
+           ("a * 2.0", lambda: a_ts * 2.0, lambda: a_th * 2.0),
+           ("relu(a)", lambda: ts.relu(a_ts), lambda: torch.relu(a_th)),
+           ("a.add_(b)", lambda: a_ts.add_(b_ts), lambda: a_th.add_(b_th)),
+           ("a[2:5] (view)", lambda: a_ts[2:5], lambda: a_th[2:5]),
+           ("sum(a)", lambda: ts.sum(a_ts), lambda: torch.sum(a_th)),
+           ("mm(m, m) 8x8", lambda: ts.mm(m_ts, m_ts), lambda: torch.mm(m_th, m_th)),
+           ("softmax(m, -1)", lambda: ts.softmax(m_ts, -1), lambda: torch.softmax(m_th, -1))]
+
+    def batch(fn, sync):
+        def run():
+            for _ in range(calls):
+                fn()
+            sync()
+        return run
+
+    for name, f_ts, f_th in ops:
+        try:
+            f_ts()
+        except (NotImplementedError, RuntimeError) as e:
+            print(f"| {name} | - | - | ({type(e).__name__}) |")
+            continue
+        t_ts, t_th = paired_median_times([batch(f_ts, ts.cuda.synchronize), batch(f_th, torch.cuda.synchronize)],
+                                         min_runs=15)
+        print(f"| {name} | {t_ts / calls * 1e6:.2f} | {t_th / calls * 1e6:.2f} | {t_ts / t_th:.2f} |")
 
 
 if __name__ == "__main__":
