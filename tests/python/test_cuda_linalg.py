@@ -30,6 +30,8 @@ FLOATS = [torch.float32, torch.float64, torch.float16, torch.bfloat16]
 # Unit roundoff of the accumulation (16-bit inputs accumulate in float32) and of the stored result.
 ACC_EPS = {torch.float32: 6e-8, torch.float64: 1.2e-16, torch.float16: 6e-8, torch.bfloat16: 6e-8}
 OUT_EPS = {torch.float32: 6e-8, torch.float64: 1.2e-16, torch.float16: 4.9e-4, torch.bfloat16: 3.9e-3}
+# Spacing of the subnormals: rounding error of a result below the smallest normal number.
+OUT_TINY = {torch.float32: 1.4e-45, torch.float64: 5e-324, torch.float16: 6e-8, torch.bfloat16: 1e-40}
 TF32_EPS = 4.9e-4  # 10-bit mantissa: each input rounded to within 2^-11
 
 
@@ -50,13 +52,14 @@ def host(x: ts.Tensor) -> torch.Tensor:
 
 
 def check(got: ts.Tensor, ref: torch.Tensor, bound: torch.Tensor, dtype, k, acc_eps=None, extra=None):
-    """|got - ref| <= 4 eps_acc sqrt(k) bound + 2 eps_out |ref| (+ extra), ref and bound in float64."""
+    """|got - ref| <= 4 eps_acc sqrt(k) bound + 2 eps_out |ref| + subnormal spacing (+ extra); ref and
+    bound in float64."""
     assert got.device.type == DEV
     assert TORCH_TO_TS[dtype] == got.dtype, f"dtype {got.dtype} != {dtype}"
     assert tuple(got.shape) == tuple(ref.shape), f"shape {tuple(got.shape)} != {tuple(ref.shape)}"
     g = host(got).double()
     eps = ACC_EPS[dtype] if acc_eps is None else acc_eps
-    tol = 4 * eps * math.sqrt(max(k, 1)) * bound + 2 * OUT_EPS[dtype] * ref.abs() + 1e-300
+    tol = 4 * eps * math.sqrt(max(k, 1)) * bound + 2 * OUT_EPS[dtype] * ref.abs() + OUT_TINY[dtype]
     if extra is not None:
         tol = tol + extra
     err = (g - ref).abs()

@@ -19,12 +19,10 @@ void throw_cublas_error(cublasStatus_t status, const char* call, const char* fil
 
 namespace {
 
+// Never destroyed (as torch's cuBLAS handles at exit): cuBLASLt may be unloaded before thread-local
+// destructors run. A thread that ends leaks its few bytes of handles.
 struct ThreadHandles {
   cublasLtHandle_t h[kMaxDevices] = {};
-  ~ThreadHandles() {
-    for (cublasLtHandle_t x : h)
-      if (x) (void)cublasLtDestroy(x);  // host-side state only: safe at thread or process exit
-  }
 };
 
 size_t workspace_bytes() {
@@ -56,7 +54,7 @@ struct WorkspaceKeyHash {
 }  // namespace
 
 cublasLtHandle_t lt_handle(int device) {
-  thread_local ThreadHandles handles;
+  thread_local ThreadHandles& handles = *new ThreadHandles();
   TS_CHECK(device >= 0 && device < kMaxDevices, "[matmul] device index ", device, " out of range");
   cublasLtHandle_t& h = handles.h[device];
   if (__builtin_expect(h == nullptr, 0)) TS_CUBLAS_CHECK(cublasLtCreate(&h));

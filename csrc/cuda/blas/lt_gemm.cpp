@@ -10,8 +10,8 @@
 #include "cuda/blas/lt_gemm.h"
 
 #if TESSERA_HAS_CUBLASLT
+#include <array>
 #include <climits>
-#include <cstring>
 #include <memory>
 #include <unordered_map>
 
@@ -46,19 +46,19 @@ uint32_t alignment(const void* p) {
   return p ? a : 256;
 }
 
+// Everything the descriptors and the heuristic's choice depend on, as int64s (no padding bytes).
 struct Key {
-  int32_t device;
-  int32_t in_type, out_type, compute, epilogue, reduction_mask;
-  int32_t trans_a, trans_b;
-  int64_t m, n, k, count, lda, ldb, ldd, sa, sb, sd, aux_ld;
-  uint32_t align_a, align_b, align_d, align_bias, align_aux;
-  bool operator==(const Key& o) const { return std::memcmp(this, &o, sizeof(Key)) == 0; }
+  enum Field {
+    kDevice, kInType, kOutType, kCompute, kEpilogue, kReduction, kTransA, kTransB, kM, kN, kK, kCount, kLda, kLdb,
+    kLdd, kSa, kSb, kSd, kAuxLd, kAlignA, kAlignB, kAlignD, kAlignBias, kAlignAux, kNumFields
+  };
+  std::array<int64_t, kNumFields> v{};
+  bool operator==(const Key& o) const { return v == o.v; }
 };
 struct KeyHash {
-  size_t operator()(const Key& k) const {  // FNV-1a over the bytes (the key is zero-initialised)
-    const auto* p = reinterpret_cast<const unsigned char*>(&k);
+  size_t operator()(const Key& k) const {
     size_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < sizeof(Key); ++i) h = (h ^ p[i]) * 1099511628211ull;
+    for (int64_t x : k.v) h = (h ^ static_cast<size_t>(x)) * 1099511628211ull + (h >> 29);
     return h;
   }
 };
@@ -121,7 +121,7 @@ void set_pointers(const Entry& e, const GemmDesc& g) {
 
 std::unique_ptr<Entry> make_entry(const Key& key, const GemmDesc& g, int device, size_t workspace) {
   auto e = std::make_unique<Entry>();
-  const auto compute = static_cast<cublasComputeType_t>(key.compute);
+  const auto compute = static_cast<cublasComputeType_t>(key.v[Key::kCompute]);
   const cudaDataType_t scale = g.in_dtype == DType::Float64 ? CUDA_R_64F : CUDA_R_32F;
   TS_CUBLAS_CHECK(cublasLtMatmulDescCreate(&e->op, compute, scale));
   const cublasOperation_t ta = g.b.trans ? CUBLAS_OP_T : CUBLAS_OP_N;  // cuBLASLt's A is our B
@@ -153,12 +153,12 @@ std::unique_ptr<Entry> make_entry(const Key& key, const GemmDesc& g, int device,
     TS_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(pref, attr, &v, sizeof(v)));
   };
   set_pref(CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, static_cast<uint64_t>(workspace));
-  set_pref(CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, key.align_b);  // cuBLASLt's A is our B
-  set_pref(CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, key.align_a);
-  set_pref(CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, key.align_d);
-  set_pref(CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, key.align_d);
-  if (key.reduction_mask != CUBLASLT_REDUCTION_SCHEME_MASK)
-    set_pref(CUBLASLT_MATMUL_PREF_REDUCTION_SCHEME_MASK, static_cast<uint32_t>(key.reduction_mask));
+  set_pref(CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, static_cast<uint32_t>(key.v[Key::kAlignB]));  // cuBLASLt's A is our B
+  set_pref(CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, static_cast<uint32_t>(key.v[Key::kAlignA]));
+  set_pref(CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, static_cast<uint32_t>(key.v[Key::kAlignD]));
+  set_pref(CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, static_cast<uint32_t>(key.v[Key::kAlignD]));
+  if (key.v[Key::kReduction] != CUBLASLT_REDUCTION_SCHEME_MASK)
+    set_pref(CUBLASLT_MATMUL_PREF_REDUCTION_SCHEME_MASK, static_cast<uint32_t>(key.v[Key::kReduction]));
 
   cublasLtMatmulHeuristicResult_t result{};
   int found = 0;
@@ -200,24 +200,25 @@ bool lt_gemm(const GemmDesc& g, int device, cudaStream_t stream) {
   }
   const Workspace ws = lt_workspace(device, stream);
   Key key;
-  std::memset(&key, 0, sizeof(key));  // padding bytes take part in hashing and comparison
-  key.device = device;
-  key.in_type = static_cast<int32_t>(g.in_dtype);
-  key.out_type = static_cast<int32_t>(g.out_dtype);
-  key.compute = static_cast<int32_t>(compute);
-  key.epilogue = static_cast<int32_t>(g.epilogue);
-  key.reduction_mask = static_cast<int32_t>(reduction);
-  key.trans_a = g.a.trans;
-  key.trans_b = g.b.trans;
-  key.m = g.m, key.n = g.n, key.k = g.k, key.count = g.count;
-  key.lda = g.a.ld, key.ldb = g.b.ld, key.ldd = g.ldd;
-  if (g.count > 1) key.sa = g.a.batch_stride, key.sb = g.b.batch_stride, key.sd = g.d_batch_stride;
-  key.aux_ld = g.aux_ld;
-  key.align_a = alignment(g.a.ptr), key.align_b = alignment(g.b.ptr), key.align_d = alignment(g.d);
-  key.align_bias = g.epilogue != Epilogue::None ? alignment(g.bias) : 0;
-  key.align_aux = g.epilogue == Epilogue::GeluTanhAuxBias ? alignment(g.aux) : 0;
+  auto& v = key.v;
+  v[Key::kDevice] = device;
+  v[Key::kInType] = static_cast<int64_t>(g.in_dtype);
+  v[Key::kOutType] = static_cast<int64_t>(g.out_dtype);
+  v[Key::kCompute] = static_cast<int64_t>(compute);
+  v[Key::kEpilogue] = static_cast<int64_t>(g.epilogue);
+  v[Key::kReduction] = reduction;
+  v[Key::kTransA] = g.a.trans;
+  v[Key::kTransB] = g.b.trans;
+  v[Key::kM] = g.m, v[Key::kN] = g.n, v[Key::kK] = g.k, v[Key::kCount] = g.count;
+  v[Key::kLda] = g.a.ld, v[Key::kLdb] = g.b.ld, v[Key::kLdd] = g.ldd;
+  if (g.count > 1) v[Key::kSa] = g.a.batch_stride, v[Key::kSb] = g.b.batch_stride, v[Key::kSd] = g.d_batch_stride;
+  v[Key::kAuxLd] = g.aux_ld;
+  v[Key::kAlignA] = alignment(g.a.ptr), v[Key::kAlignB] = alignment(g.b.ptr), v[Key::kAlignD] = alignment(g.d);
+  v[Key::kAlignBias] = g.epilogue != Epilogue::None ? alignment(g.bias) : 0;
+  v[Key::kAlignAux] = g.epilogue == Epilogue::GeluTanhAuxBias ? alignment(g.aux) : 0;
 
-  thread_local Cache cache;
+  // Never destroyed: at process exit cuBLASLt may be gone before thread-local destructors run.
+  thread_local Cache& cache = *new Cache();
   auto it = cache.find(key);
   if (it == cache.end()) {
     if (cache.size() >= kMaxEntries) cache.clear();
@@ -225,14 +226,19 @@ bool lt_gemm(const GemmDesc& g, int device, cudaStream_t stream) {
   } else {
     set_pointers(*it->second, g);
   }
-  const Entry& e = *it->second;
+  Entry& e = *it->second;
   if (!e.ok) return false;
 
   const float alpha_f = static_cast<float>(g.alpha), beta_f = static_cast<float>(g.beta);
   const void* alpha = g.in_dtype == DType::Float64 ? static_cast<const void*>(&g.alpha) : &alpha_f;
   const void* beta = g.in_dtype == DType::Float64 ? static_cast<const void*>(&g.beta) : &beta_f;
-  TS_CUBLAS_CHECK(cublasLtMatmul(lt_handle(device), e.op, alpha, g.b.ptr, e.a, g.a.ptr, e.b, beta, g.d, e.d, g.d, e.d,
-                                 &e.algo, ws.ptr, ws.bytes, stream));
+  const cublasStatus_t st = cublasLtMatmul(lt_handle(device), e.op, alpha, g.b.ptr, e.a, g.a.ptr, e.b, beta, g.d, e.d,
+                                          g.d, e.d, &e.algo, ws.ptr, ws.bytes, stream);
+  if (st == CUBLAS_STATUS_NOT_SUPPORTED) {  // the heuristic's pick refused at launch: fall back from now on
+    e.ok = false;
+    return false;
+  }
+  if (st != CUBLAS_STATUS_SUCCESS) throw_cublas_error(st, "cublasLtMatmul", __FILE__, __LINE__);
   return true;
 }
 
