@@ -85,7 +85,8 @@ bool linear_weight_grad_cuda(const Tensor& gw, const Tensor& gb, const Tensor& g
   GemmDesc g;
   g.in_dtype = g.out_dtype = gw.dtype();
   g.m = n, g.n = k, g.k = rows;
-  Tensor gt = make_view(grad, DimVector{n, rows}, DimVector{grad.strides()[1], grad.strides()[0]}, grad.storage_offset());
+  Tensor gt =
+      make_view(grad, DimVector{n, rows}, DimVector{grad.strides()[1], grad.strides()[0]}, grad.storage_offset());
   Tensor X = x;
   g.a = blas::matrix_operand(gt, 0);
   g.b = blas::matrix_operand(X, 0);

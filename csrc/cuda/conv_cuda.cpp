@@ -172,8 +172,8 @@ void weight_grad(const Tensor& gw, const Tensor& grad, const Tensor& x, const Co
                           grad.storage_offset() + n0 * cv.o * cv.P);
     if (nb > 1) gc = ops::contiguous(gc);
     g.k = row;
-    g.a = MatrixRef{gc.data_ptr(), row, false, cv.og * row};              // g[grp] (og x nb*P)
-    g.b = MatrixRef{cols.data_ptr(), row, true, cv.K * row};              // cols[grp]^T (nb*P x K)
+    g.a = MatrixRef{gc.data_ptr(), row, false, cv.og * row};  // g[grp] (og x nb*P)
+    g.b = MatrixRef{cols.data_ptr(), row, true, cv.K * row};  // cols[grp]^T (nb*P x K)
     g.beta = n0 == 0 ? 0.0 : 1.0;
     gemm(g, device, stream);
   }

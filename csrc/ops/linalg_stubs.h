@@ -27,6 +27,5 @@ TS_DECLARE_STUB(linear_epilogue_stub,
 // Fused weight and bias gradients of linear: gw(n, k) = g(m, n)^T @ x(m, k) and gb(n) = sum of g
 // over its m rows. gw and gb are contiguous, g and x any strides, m > 0, one floating dtype.
 // Returns false when not fused (the caller then runs mm and sum); no CPU kernel.
-TS_DECLARE_STUB(linear_weight_grad_stub,
-                bool(const Tensor& gw, const Tensor& gb, const Tensor& g, const Tensor& x));
+TS_DECLARE_STUB(linear_weight_grad_stub, bool(const Tensor& gw, const Tensor& gb, const Tensor& g, const Tensor& x));
 }  // namespace tessera

@@ -27,11 +27,11 @@ Workspace lt_workspace(int device, cudaStream_t stream);
 
 }  // namespace tessera::cuda::blas
 
-#define TS_CUBLAS_CHECK(call)                                                        \
-  do {                                                                               \
-    const cublasStatus_t ts_cublas_st_ = (call);                                     \
-    if (__builtin_expect(ts_cublas_st_ != CUBLAS_STATUS_SUCCESS, 0)) {               \
+#define TS_CUBLAS_CHECK(call)                                                              \
+  do {                                                                                     \
+    const cublasStatus_t ts_cublas_st_ = (call);                                           \
+    if (__builtin_expect(ts_cublas_st_ != CUBLAS_STATUS_SUCCESS, 0)) {                     \
       ::tessera::cuda::blas::throw_cublas_error(ts_cublas_st_, #call, __FILE__, __LINE__); \
-    }                                                                                \
+    }                                                                                      \
   } while (0)
 #endif  // TESSERA_HAS_CUBLASLT

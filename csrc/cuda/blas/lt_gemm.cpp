@@ -48,10 +48,12 @@ uint32_t alignment(const void* p) {
 
 // Everything the descriptors and the heuristic's choice depend on, as int64s (no padding bytes).
 struct Key {
+  // clang-format off
   enum Field {
     kDevice, kInType, kOutType, kCompute, kEpilogue, kReduction, kTransA, kTransB, kM, kN, kK, kCount, kLda, kLdb,
     kLdd, kSa, kSb, kSd, kAuxLd, kAlignA, kAlignB, kAlignD, kAlignBias, kAlignAux, kNumFields
   };
+  // clang-format on
   std::array<int64_t, kNumFields> v{};
   bool operator==(const Key& o) const { return v == o.v; }
 };
@@ -153,7 +155,8 @@ std::unique_ptr<Entry> make_entry(const Key& key, const GemmDesc& g, int device,
     TS_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(pref, attr, &v, sizeof(v)));
   };
   set_pref(CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, static_cast<uint64_t>(workspace));
-  set_pref(CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, static_cast<uint32_t>(key.v[Key::kAlignB]));  // cuBLASLt's A is our B
+  // cuBLASLt's A is our B
+  set_pref(CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, static_cast<uint32_t>(key.v[Key::kAlignB]));
   set_pref(CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, static_cast<uint32_t>(key.v[Key::kAlignA]));
   set_pref(CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, static_cast<uint32_t>(key.v[Key::kAlignD]));
   set_pref(CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, static_cast<uint32_t>(key.v[Key::kAlignD]));
@@ -162,8 +165,8 @@ std::unique_ptr<Entry> make_entry(const Key& key, const GemmDesc& g, int device,
 
   cublasLtMatmulHeuristicResult_t result{};
   int found = 0;
-  const cublasStatus_t st = cublasLtMatmulAlgoGetHeuristic(lt_handle(device), e->op, e->a, e->b, e->d, e->d, pref, 1,
-                                                           &result, &found);
+  const cublasStatus_t st =
+      cublasLtMatmulAlgoGetHeuristic(lt_handle(device), e->op, e->a, e->b, e->d, e->d, pref, 1, &result, &found);
   if (st == CUBLAS_STATUS_SUCCESS && found > 0 && result.state == CUBLAS_STATUS_SUCCESS) {
     e->algo = result.algo;
     e->ok = true;
@@ -233,7 +236,7 @@ bool lt_gemm(const GemmDesc& g, int device, cudaStream_t stream) {
   const void* alpha = g.in_dtype == DType::Float64 ? static_cast<const void*>(&g.alpha) : &alpha_f;
   const void* beta = g.in_dtype == DType::Float64 ? static_cast<const void*>(&g.beta) : &beta_f;
   const cublasStatus_t st = cublasLtMatmul(lt_handle(device), e.op, alpha, g.b.ptr, e.a, g.a.ptr, e.b, beta, g.d, e.d,
-                                          g.d, e.d, &e.algo, ws.ptr, ws.bytes, stream);
+                                           g.d, e.d, &e.algo, ws.ptr, ws.bytes, stream);
   if (st == CUBLAS_STATUS_NOT_SUPPORTED) {  // the heuristic's pick refused at launch: fall back from now on
     e.ok = false;
     return false;

@@ -115,8 +115,8 @@ void launch_im2col(const void* x, void* cols, DType dtype, const Geometry& g, in
       im2col_kernel<T, int32_t><<<grid_for(total), kThreadsPerBlock, 0, stream>>>(
           xp, cp, g, static_cast<int32_t>(nb), static_cast<int32_t>(total), image_stride, row_stride);
     else
-      im2col_kernel<T, int64_t><<<grid_for(total), kThreadsPerBlock, 0, stream>>>(xp, cp, g, nb, total, image_stride,
-                                                                                  row_stride);
+      im2col_kernel<T, int64_t>
+          <<<grid_for(total), kThreadsPerBlock, 0, stream>>>(xp, cp, g, nb, total, image_stride, row_stride);
     TS_CUDA_CHECK(cudaGetLastError());
   });
 }
@@ -151,15 +151,14 @@ void launch_add_bias(void* out, const void* bias, DType dtype, int64_t n, int64_
   if (total == 0) return;
   dispatch_float(dtype, [&](auto tag) {
     using T = decltype(tag);
-    add_bias_kernel<T><<<grid_for(total), kThreadsPerBlock, 0, stream>>>(static_cast<T*>(out),
-                                                                         static_cast<const T*>(bias), total, channels,
-                                                                         pixels);
+    add_bias_kernel<T><<<grid_for(total), kThreadsPerBlock, 0, stream>>>(
+        static_cast<T*>(out), static_cast<const T*>(bias), total, channels, pixels);
     TS_CUDA_CHECK(cudaGetLastError());
   });
 }
 
-void launch_bias_grad(const void* g, DType dtype, void* gb, DType gb_dtype, int64_t n, int64_t channels,
-                      int64_t pixels, cudaStream_t stream) {
+void launch_bias_grad(const void* g, DType dtype, void* gb, DType gb_dtype, int64_t n, int64_t channels, int64_t pixels,
+                      cudaStream_t stream) {
   if (channels == 0) return;
   TS_CHECK(channels < (int64_t(1) << 31), "[conv2d] too many channels for the bias gradient kernel");
   dispatch_float(dtype, [&](auto tag) {
@@ -169,8 +168,8 @@ void launch_bias_grad(const void* g, DType dtype, void* gb, DType gb_dtype, int6
       bias_grad_kernel<T, float><<<static_cast<unsigned>(channels), kThreadsPerBlock, 0, stream>>>(
           gp, static_cast<float*>(gb), n, channels, pixels);
     else
-      bias_grad_kernel<T, T><<<static_cast<unsigned>(channels), kThreadsPerBlock, 0, stream>>>(
-          gp, static_cast<T*>(gb), n, channels, pixels);
+      bias_grad_kernel<T, T><<<static_cast<unsigned>(channels), kThreadsPerBlock, 0, stream>>>(gp, static_cast<T*>(gb),
+                                                                                               n, channels, pixels);
     TS_CUDA_CHECK(cudaGetLastError());
   });
 }

@@ -35,7 +35,7 @@ void launch_add_bias(void* out, const void* bias, DType dtype, int64_t n, int64_
 
 // gb[o] = sum over n and p of g(n, o, p) (opmath accumulation); gb in `gb_dtype` (g's dtype, or
 // float32 beside 16-bit g). Deterministic: one block per channel.
-void launch_bias_grad(const void* g, DType dtype, void* gb, DType gb_dtype, int64_t n, int64_t channels,
-                      int64_t pixels, cudaStream_t stream);
+void launch_bias_grad(const void* g, DType dtype, void* gb, DType gb_dtype, int64_t n, int64_t channels, int64_t pixels,
+                      cudaStream_t stream);
 
 }  // namespace tessera::cuda::conv
