@@ -426,6 +426,15 @@ def test_matmul_tf32_flag(seed, flags):
         assert err_fast > 10 * err_exact, (err_fast, err_exact)
     ts.backends.cuda.matmul.allow_tf32 = False
     assert torch.equal(host(ts.mm(A, B)), host(exact))  # the flag is read per call (descriptor cache keyed on it)
+    if DEV == "cuda" and torch.cuda.is_available():  # torch on the same GPU with the same flag
+        prev = torch.backends.cuda.matmul.allow_tf32
+        try:
+            for on, got in [(False, exact), (True, fast)]:
+                torch.backends.cuda.matmul.allow_tf32 = on
+                th = (a.cuda() @ b.cuda()).cpu().double()
+                check(got, th, bound, torch.float32, k, acc_eps=2 * TF32_EPS if on else None)
+        finally:
+            torch.backends.cuda.matmul.allow_tf32 = prev
 
 
 def test_conv_tf32_flag(seed, flags):
