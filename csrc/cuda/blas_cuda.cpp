@@ -20,7 +20,7 @@ void bmm_cuda(const Tensor& out, const Tensor& a, const Tensor& b, const Scalar&
   if (out.numel() == 0) return;
   const int64_t nd = out.dim(), nb = nd - 2;
   const int64_t m = out.sizes()[nd - 2], n = out.sizes()[nd - 1], k = a.sizes()[nd - 1];
-  const int device = out.device().index;
+  const int device = resolve_device(out.device().index);
   DeviceGuard guard(device);
   cudaStream_t stream = current_stream(device).handle();
 
@@ -55,7 +55,7 @@ void bmm_cuda(const Tensor& out, const Tensor& a, const Tensor& b, const Scalar&
 bool linear_epilogue_cuda(const Tensor& out, const Tensor& a, const Tensor& b, const Tensor& bias, const Tensor& aux) {
   const int64_t m = out.sizes()[0], n = out.sizes()[1], k = a.sizes()[1];
   if (!is_floating(out.dtype()) || m == 0 || n == 0 || k == 0) return false;
-  const int device = out.device().index;
+  const int device = resolve_device(out.device().index);
   DeviceGuard guard(device);
   GemmDesc g;
   g.in_dtype = g.out_dtype = out.dtype();
@@ -80,7 +80,7 @@ bool linear_epilogue_cuda(const Tensor& out, const Tensor& a, const Tensor& b, c
 bool linear_weight_grad_cuda(const Tensor& gw, const Tensor& gb, const Tensor& grad, const Tensor& x) {
   const int64_t rows = grad.sizes()[0], n = grad.sizes()[1], k = x.sizes()[1];
   if (!is_floating(gw.dtype()) || rows == 0 || n == 0 || k == 0) return false;
-  const int device = gw.device().index;
+  const int device = resolve_device(gw.device().index);
   DeviceGuard guard(device);
   GemmDesc g;
   g.in_dtype = g.out_dtype = gw.dtype();

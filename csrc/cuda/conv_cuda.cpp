@@ -94,7 +94,7 @@ void grouped_gemm(GemmDesc g, int64_t nb, int64_t groups, int64_t a_grp, int64_t
 void conv2d_cuda(const Tensor& out, const Tensor& x, const Tensor& w, const Tensor& bias, IntArrayRef params) {
   const Conv cv(x, w, out.sizes()[2], out.sizes()[3], params.data());
   if (out.numel() == 0) return;
-  const int device = out.device().index;
+  const int device = resolve_device(out.device().index);
   DeviceGuard guard(device);
   cudaStream_t stream = current_stream(device).handle();
   const DType dt = x.dtype();
@@ -182,7 +182,7 @@ void weight_grad(const Tensor& gw, const Tensor& grad, const Tensor& x, const Co
 void conv2d_backward_cuda(const Tensor& gx, const Tensor& gw, const Tensor& gb, const Tensor& grad, const Tensor& x,
                           const Tensor& w, IntArrayRef params) {
   const Conv cv(x, w, grad.sizes()[2], grad.sizes()[3], params.data());
-  const int device = x.device().index;
+  const int device = resolve_device(x.device().index);
   DeviceGuard guard(device);
   cudaStream_t stream = current_stream(device).handle();
   if (gb.defined())

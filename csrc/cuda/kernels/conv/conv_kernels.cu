@@ -10,8 +10,8 @@ namespace tessera::cuda::conv {
 namespace {
 
 template <class T, class I>
-__global__ void im2col_kernel(const T* __restrict__ x, T* __restrict__ cols, Geometry g, I nb, I total,
-                              int64_t image_stride, int64_t row_stride) {
+__global__ void im2col_kernel(const T* __restrict__ x, T* __restrict__ cols, Geometry g, I total, int64_t image_stride,
+                              int64_t row_stride) {
   const I P = static_cast<I>(g.oh * g.ow);
   const I stride = static_cast<I>(gridDim.x) * blockDim.x;
   for (I i = static_cast<I>(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += stride) {
@@ -113,10 +113,10 @@ void launch_im2col(const void* x, void* cols, DType dtype, const Geometry& g, in
     T* cp = static_cast<T*>(cols);
     if (total < (int64_t(1) << 31))
       im2col_kernel<T, int32_t><<<grid_for(total), kThreadsPerBlock, 0, stream>>>(
-          xp, cp, g, static_cast<int32_t>(nb), static_cast<int32_t>(total), image_stride, row_stride);
+          xp, cp, g, static_cast<int32_t>(total), image_stride, row_stride);
     else
       im2col_kernel<T, int64_t>
-          <<<grid_for(total), kThreadsPerBlock, 0, stream>>>(xp, cp, g, nb, total, image_stride, row_stride);
+          <<<grid_for(total), kThreadsPerBlock, 0, stream>>>(xp, cp, g, total, image_stride, row_stride);
     TS_CUDA_CHECK(cudaGetLastError());
   });
 }
