@@ -9,6 +9,7 @@ counts too), sized to >= 2 ms of work; the reported time is the median over >= 5
 after warm-up, tessera and torch interleaved. ratio = torch time / tessera time (>= 0.97 is the
 target: parity with torch).
 Run on the GPU machine: python benchmarks/bench_cuda_matmul.py [--quick] [--min-runs N]
+(--smoke --device cpu runs every case at 1/16 size on the CPU, to check the script itself.)
 """
 import argparse
 import statistics
@@ -19,6 +20,9 @@ import torch
 from common import environment
 
 import tessera as ts
+
+DEV = "cuda"
+SCALE = 1  # --smoke divides every size by 16
 
 DTYPES = {  # label: (torch dtype, tessera dtype, tf32)
     "bf16": (torch.bfloat16, ts.bfloat16, False),
@@ -31,7 +35,7 @@ DTYPES = {  # label: (torch dtype, tessera dtype, tf32)
 def to_ts(t):
     """tessera copy of a CUDA torch tensor (through the host, in float32 for bf16)."""
     host = t.detach().float().cpu().numpy()
-    return ts.from_numpy(host).to("cuda").to(ts.bfloat16 if t.dtype == torch.bfloat16 else
+    return ts.from_numpy(host).to(DEV).to(ts.bfloat16 if t.dtype == torch.bfloat16 else
                                              ts.float16 if t.dtype == torch.float16 else
                                              ts.float64 if t.dtype == torch.float64 else ts.float32)
 
@@ -53,7 +57,7 @@ def timed(fn, sync, inner):
 
 def paired(f_ts, f_th, min_runs):
     """Median seconds per call of each, samples interleaved; `inner` sized from a first estimate."""
-    sync_ts, sync_th = ts.cuda.synchronize, torch.cuda.synchronize
+    sync_ts, sync_th = (ts.cuda.synchronize, torch.cuda.synchronize) if DEV == "cuda" else (lambda: None,) * 2
     for f, s in ((f_ts, sync_ts), (f_th, sync_th)):  # warm-up: heuristics, workspaces, caches
         for _ in range(3):
             f()
@@ -73,20 +77,23 @@ def paired(f_ts, f_th, min_runs):
 
 def gemm_cases(quick):
     squares = [1024, 2048, 4096] if quick else [1024, 2048, 4096, 8192]
-    cases = [(f"mm {s}x{s}x{s}", s, s, s) for s in squares]
-    # transformer (GPT-2 small, 8192 tokens): QKV/MLP-up, MLP-down, attention-out
-    cases += [("mm 8192x768x3072", 8192, 768, 3072), ("mm 8192x3072x768", 8192, 3072, 768),
-              ("mm 8192x768x768", 8192, 768, 768)]
-    return cases
+    # transformer (GPT-2 small, 8192 tokens): MLP-up, MLP-down, attention-out
+    shapes = [(s, s, s) for s in squares] + [(8192, 768, 3072), (8192, 3072, 768), (8192, 768, 768)]
+    return [(f"mm {m}x{k}x{n}", m, k, n) for m, k, n in ((m // SCALE, k // SCALE, n // SCALE) for m, k, n in shapes)]
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="fewer shapes")
     ap.add_argument("--min-runs", type=int, default=50)
+    ap.add_argument("--device", default="cuda")
+    ap.add_argument("--smoke", action="store_true", help="every size / 16 (script check)")
     args = ap.parse_args()
+    global DEV, SCALE
+    DEV, SCALE = args.device, 16 if args.smoke else 1
     env = environment()
-    print(f"# CUDA matmul: {torch.cuda.get_device_name()}, commit {env['commit']}, {env['date']}, "
+    name = torch.cuda.get_device_name() if DEV == "cuda" else DEV
+    print(f"# CUDA matmul: {name}, commit {env['commit']}, {env['date']}, "
           f"torch {torch.__version__}, median of {args.min_runs} samples\n")
     print("| case | dtype | tessera ms | torch ms | tessera TFLOP/s | torch TFLOP/s | ratio (torch/tessera) |")
     print("|---|---|---|---|---|---|---|")
@@ -103,19 +110,19 @@ def main():
         for name, m, k, n in gemm_cases(args.quick):
             if label == "fp32" and m * n * k > 4096 ** 3:
                 continue  # minutes of fp32 CUDA-core time for nothing new
-            a_th = torch.randn(m, k, device="cuda", dtype=tdt)
-            b_th = torch.randn(k, n, device="cuda", dtype=tdt)
+            a_th = torch.randn(m, k, device=DEV, dtype=tdt)
+            b_th = torch.randn(k, n, device=DEV, dtype=tdt)
             a_ts, b_ts = to_ts(a_th), to_ts(b_th)
             t_ts, t_th = paired(lambda: ts.mm(a_ts, b_ts), lambda: torch.mm(a_th, b_th), args.min_runs)
             report(name, label, 2.0 * m * n * k, t_ts, t_th)
             del a_th, b_th, a_ts, b_ts
 
         # linear + bias, linear + tanh gelu, and the weight/bias gradient of linear (8192 tokens)
-        rows, fin, fout = 8192, 768, 3072
-        x_th = torch.randn(rows, fin, device="cuda", dtype=tdt)
-        w_th = torch.randn(fout, fin, device="cuda", dtype=tdt) / fin ** 0.5
-        b_th = torch.randn(fout, device="cuda", dtype=tdt)
-        g_th = torch.randn(rows, fout, device="cuda", dtype=tdt)
+        rows, fin, fout = 8192 // SCALE, 768 // SCALE, 3072 // SCALE
+        x_th = torch.randn(rows, fin, device=DEV, dtype=tdt)
+        w_th = torch.randn(fout, fin, device=DEV, dtype=tdt) / fin ** 0.5
+        b_th = torch.randn(fout, device=DEV, dtype=tdt)
+        g_th = torch.randn(rows, fout, device=DEV, dtype=tdt)
         x_ts, w_ts, b_ts, g_ts = to_ts(x_th), to_ts(w_th), to_ts(b_th), to_ts(g_th)
         flops = 2.0 * rows * fin * fout
         t_ts, t_th = paired(lambda: ts.nn.functional.linear(x_ts, w_ts, b_ts),
@@ -138,9 +145,9 @@ def main():
         del x_th, w_th, b_th, g_th, x_ts, w_ts, b_ts, g_ts, out_ts, out_th
 
         # attention-shaped batched products: (B*H, L, d) @ (B*H, d, L)
-        bh, seq, d = 96, 1024, 64
-        q_th = torch.randn(bh, seq, d, device="cuda", dtype=tdt)
-        k_th = torch.randn(bh, seq, d, device="cuda", dtype=tdt)
+        bh, seq, d = 96 // SCALE, 1024 // SCALE, 64
+        q_th = torch.randn(bh, seq, d, device=DEV, dtype=tdt)
+        k_th = torch.randn(bh, seq, d, device=DEV, dtype=tdt)
         q_ts, k_ts = to_ts(q_th), to_ts(k_th)
         t_ts, t_th = paired(lambda: ts.bmm(q_ts, k_ts.transpose(1, 2)), lambda: torch.bmm(q_th, k_th.transpose(1, 2)),
                             args.min_runs)
