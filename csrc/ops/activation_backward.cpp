@@ -12,6 +12,7 @@
 #include "dispatch/boxing.h"
 #include "ops/activation.h"
 #include "ops/activation_backward_stubs.h"
+#include "ops/backward_records.h"
 #include "ops/binary.h"
 #include "ops/compare.h"
 #include "ops/creation.h"
@@ -62,8 +63,11 @@ Tensor relu_autograd(const Tensor& self) {
                 });
 }
 
-Tensor gelu_autograd(const Tensor& self, std::string_view approximate) {
-  Tensor out = autograd::below_autograd([&] { return ops::gelu(self, approximate); });
+}  // namespace
+
+// gelu's backward node on `out` = gelu(self); also used by _linear_gelu, whose fused forward
+// yields gelu's input and output together (ops/linalg_backward.cpp).
+Tensor record_gelu_backward(const Tensor& out, const Tensor& self, std::string_view approximate) {
   const bool tanh_approx = approximate == "tanh";
   return record("GeluBackward0", out, {&self}, {&self}, false,
                 [tanh_approx](const F&, const Tensor& g, const TensorVec& s) -> TensorVec {
@@ -87,6 +91,13 @@ Tensor gelu_autograd(const Tensor& self, std::string_view approximate) {
                       ops::mul(ops::exp(ops::mul(ops::mul(x, x), c(-0.5))), c(1.0 / std::sqrt(2.0 * std::numbers::pi)));
                   return {ops::mul(g, ops::add(cdf, ops::mul(x, pdf)))};
                 });
+}
+
+namespace {
+
+Tensor gelu_autograd(const Tensor& self, std::string_view approximate) {
+  Tensor out = autograd::below_autograd([&] { return ops::gelu(self, approximate); });
+  return record_gelu_backward(out, self, approximate);
 }
 
 Tensor silu_autograd(const Tensor& self) {

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "dispatch/boxing.h"
+#include "ops/activation.h"
 #include "ops/copy.h"
 #include "ops/linalg_stubs.h"
 #include "ops/type_promotion.h"
@@ -14,6 +15,10 @@
 namespace tessera {
 
 TS_DEFINE_STUB(bmm_stub, "bmm", void(const Tensor&, const Tensor&, const Tensor&, const Scalar&, const Scalar&));
+TS_DEFINE_STUB(linear_epilogue_stub, "linear",
+               bool(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&));
+TS_DEFINE_STUB(linear_weight_grad_stub, "linear_backward",
+               bool(const Tensor&, const Tensor&, const Tensor&, const Tensor&));
 
 namespace {
 
@@ -223,18 +228,82 @@ Tensor baddbmm_kernel(const Tensor& self, const Tensor& b1, const Tensor& b2, co
   return out;
 }
 
-Tensor linear_kernel(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias) {
+// input(*, k) as (rows, k) without a copy when its leading dims merge (undefined otherwise).
+Tensor rows_view(const Tensor& input) {
+  const int64_t d = input.dim(), k = input.sizes()[d - 1];
+  int64_t stride = 0;
+  if (d == 1) return view_as(input, {1, k}, {k * input.strides()[0], input.strides()[0]});
+  if (!leading_dims_fold(input, d - 1, stride)) return Tensor();
+  return view_as(input, {input.numel() / std::max<int64_t>(k, 1), k}, {stride, input.strides()[d - 1]});
+}
+
+// linear through the device's GEMM epilogue (bias added, and gelu-tanh applied when `aux` is
+// wanted, by the GEMM itself); undefined when the device does not fuse this call.
+Tensor fused_linear(const Tensor& input, const Tensor& wt, const Tensor& bias, Tensor* aux) {
+  const Device dev = input.device();
+  const int64_t n = wt.sizes()[1], k = wt.sizes()[0];
+  if (!stub_has_kernel(linear_epilogue_stub, dev) || !is_floating(input.dtype()) || input.numel() == 0 || k == 0 ||
+      n == 0 || wt.dtype() != input.dtype() || bias.dtype() != input.dtype() || wt.device() != dev ||
+      bias.device() != dev || bias.dim() != 1 || bias.sizes()[0] != n || (n > 1 && bias.strides()[0] != 1) ||
+      (aux && n % 8 != 0))
+    return Tensor();
+  Tensor a2 = rows_view(input);
+  if (!a2.defined()) return Tensor();
+  DimVector full(input.sizes().begin(), input.sizes().end() - 1);
+  full.push_back(n);
+  Tensor out = empty_tensor(full, input.dtype(), dev);
+  Tensor out2 = view_as(out, {a2.sizes()[0], n}, {n, 1});
+  Tensor aux2 = aux ? empty_tensor(DimVector{a2.sizes()[0], n}, input.dtype(), dev) : Tensor();
+  if (!linear_epilogue_stub(dev, out2, a2, wt, bias, aux2)) return Tensor();
+  if (aux) *aux = detail::reshape_contiguous(aux2, full);
+  return out;
+}
+
+Tensor weight_t(const Tensor& weight) {  // weight^T as a view: BLAS reads it with the transpose flag
+  return weight.dim() == 2
+             ? view_as(weight, {weight.sizes()[1], weight.sizes()[0]}, {weight.strides()[1], weight.strides()[0]})
+             : weight;
+}
+
+void check_linear(const Tensor& input, const Tensor& weight) {
   TS_CHECK(weight.dim() == 1 || weight.dim() == 2, "[linear] weight must be 1-D or 2-D, got ", weight.dim(), "-D");
   TS_CHECK(input.dim() >= 1, "[linear] input must have at least 1 dim, got 0-D");
-  // weight^T as a view: BLAS reads it with the transpose flag, no copy.
-  Tensor wt = weight.dim() == 2
-                  ? view_as(weight, {weight.sizes()[1], weight.sizes()[0]}, {weight.strides()[1], weight.strides()[0]})
-                  : weight;
   const int64_t in = weight.sizes()[weight.dim() - 1];
   TS_CHECK(input.sizes()[input.dim() - 1] == in, "[linear] mat1 and mat2 shapes cannot be multiplied (",
            input.numel() / std::max<int64_t>(1, input.sizes()[input.dim() - 1]), "x", input.sizes()[input.dim() - 1],
            " and ", in, "x", weight.dim() == 2 ? weight.sizes()[0] : 1, ")");
+}
+
+Tensor linear_kernel(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias) {
+  check_linear(input, weight);
+  Tensor wt = weight_t(weight);
+  if (bias && weight.dim() == 2) {
+    Tensor out = fused_linear(input, wt, *bias, nullptr);
+    if (out.defined()) return out;
+  }
   return matmul_impl("linear", input, wt, bias ? &*bias : nullptr);
+}
+
+// gelu(linear(input, weight, bias)) and the linear's result (the gelu's input, which its backward
+// reads). With approximate='tanh' and a bias, a device with GEMM epilogues computes both in the
+// GEMM (cuBLASLt GELU_AUX_BIAS); otherwise linear then gelu.
+std::tuple<Tensor, Tensor> linear_gelu_impl(const Tensor& input, const Tensor& weight,
+                                            const std::optional<Tensor>& bias, std::string_view approximate) {
+  TS_CHECK_VALUE(approximate == "none" || approximate == "tanh", "[_linear_gelu] approximate argument must be either ",
+                 "none or tanh, got '", approximate, "'");
+  check_linear(input, weight);
+  if (bias && weight.dim() == 2 && approximate == "tanh") {
+    Tensor pre;
+    Tensor out = fused_linear(input, weight_t(weight), *bias, &pre);
+    if (out.defined()) return {out, pre};
+  }
+  Tensor pre = ops::linear(input, weight, bias);
+  return {ops::gelu(pre, approximate), pre};
+}
+
+Tensor linear_gelu_kernel(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias,
+                          std::string_view approximate) {
+  return std::get<0>(linear_gelu_impl(input, weight, bias, approximate));
 }
 
 }  // namespace
@@ -250,6 +319,9 @@ TS_REGISTER_OP_ALL_BACKENDS("addmm(Tensor self, Tensor mat1, Tensor mat2, *, Sca
 TS_REGISTER_OP_ALL_BACKENDS(
     "baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor", &baddbmm_kernel);
 TS_REGISTER_OP_ALL_BACKENDS("linear(Tensor input, Tensor weight, Tensor? bias=None) -> Tensor", &linear_kernel);
+TS_REGISTER_OP_ALL_BACKENDS(
+    "_linear_gelu(Tensor input, Tensor weight, Tensor? bias=None, str approximate='none') -> Tensor",
+    &linear_gelu_kernel);
 
 namespace ops {
 Tensor matmul(const Tensor& self, const Tensor& other) {
@@ -289,5 +361,18 @@ Tensor linear(const Tensor& input, const Tensor& weight, const std::optional<Ten
   static TypedOp<Tensor(const Tensor&, const Tensor&, const std::optional<Tensor>&)> op("linear");
   return op(input, weight, bias);
 }
+Tensor linear_gelu(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias,
+                   std::string_view approximate) {
+  static TypedOp<Tensor(const Tensor&, const Tensor&, const std::optional<Tensor>&, std::string_view)> op(
+      "_linear_gelu");
+  return op(input, weight, bias, approximate);
+}
 }  // namespace ops
+
+namespace detail {
+std::tuple<Tensor, Tensor> linear_gelu_with_input(const Tensor& input, const Tensor& weight,
+                                                  const std::optional<Tensor>& bias, std::string_view approximate) {
+  return linear_gelu_impl(input, weight, bias, approximate);
+}
+}  // namespace detail
 }  // namespace tessera

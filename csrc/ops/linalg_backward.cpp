@@ -4,11 +4,14 @@
 #include <vector>
 
 #include "autograd/formula_utils.h"
+#include "autograd/grad_mode.h"
 #include "autograd/record.h"
 #include "autograd/saved_tensor.h"
 #include "dispatch/boxing.h"
+#include "ops/backward_records.h"
 #include "ops/binary.h"
 #include "ops/linalg.h"
+#include "ops/linalg_stubs.h"
 #include "ops/reduce.h"
 #include "ops/type_promotion.h"
 #include "ops/view.h"
@@ -258,6 +261,7 @@ struct LinearBackward0 final : Node {
       Tensor w = weight_saved.unpack(me);
       out[0] = w2 ? ops::matmul(g[0], w) : ops::mul(ops::unsqueeze(g[0], g[0].dim()), w);
     }
+    if (needs(*this, 1) && needs(*this, 2) && fused_weight_grads(g[0], out)) return out;
     if (needs(*this, 1)) {
       Tensor x2 = ops::reshape(input_saved.unpack(me), std::vector<int64_t>{-1, in});
       if (w2) {
@@ -270,14 +274,34 @@ struct LinearBackward0 final : Node {
     if (needs(*this, 2)) out[2] = reduce_grad(g[0], bias.shape, bias.dtype);
     return out;
   }
+  // Weight and bias gradients from one GEMM whose epilogue sums the bias gradient (CUDA:
+  // cuBLASLt BGRADB). First-order only: under create_graph the formulas above stay differentiable.
+  bool fused_weight_grads(const Tensor& g, TensorVec& out) {
+    if (autograd::grad_enabled() || weight.shape.size() != 2 || bias.shape.size() != 1 ||
+        !stub_has_kernel(linear_weight_grad_stub, g.device()) || g.dtype() != weight.dtype ||
+        g.dtype() != input.dtype || g.dtype() != bias.dtype)
+      return false;
+    Tensor x = input_saved.unpack(shared_from_this());
+    if (x.device() != g.device()) return false;
+    const int64_t n = weight.shape[0], k = weight.shape[1];
+    Tensor g2 = ops::reshape(g, std::vector<int64_t>{-1, n}), x2 = ops::reshape(x, std::vector<int64_t>{-1, k});
+    Tensor gw = empty_tensor(weight.shape, weight.dtype, g.device());
+    Tensor gb = empty_tensor(bias.shape, bias.dtype, g.device());
+    if (!linear_weight_grad_stub(g.device(), gw, gb, g2, x2)) return false;
+    out[1] = gw;
+    out[2] = gb;
+    return true;
+  }
   void release_saved() override {
     input_saved.reset();
     weight_saved.reset();
   }
 };
 
-Tensor linear_autograd(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias) {
-  Tensor out = autograd::below_autograd([&] { return ops::linear(input, weight, bias); });
+}  // namespace
+
+Tensor record_linear_backward(const Tensor& out, const Tensor& input, const Tensor& weight,
+                              const std::optional<Tensor>& bias) {
   const Tensor* bp = bias ? &*bias : nullptr;
   Tensor none;
   if (auto n = autograd::make_node<LinearBackward0>({&input, &weight, bp ? bp : &none})) {
@@ -291,6 +315,23 @@ Tensor linear_autograd(const Tensor& input, const Tensor& weight, const std::opt
   return out;
 }
 
+namespace {
+
+Tensor linear_autograd(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias) {
+  Tensor out = autograd::below_autograd([&] { return ops::linear(input, weight, bias); });
+  return record_linear_backward(out, input, weight, bias);
+}
+
+// _linear_gelu records the nodes of linear and gelu (LinearBackward0 -> GeluBackward0), as the two
+// unfused ops would; only the forward differs (one GEMM with the gelu epilogue where fused).
+Tensor linear_gelu_autograd(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias,
+                            std::string_view approximate) {
+  auto [out, pre] =
+      autograd::below_autograd([&] { return detail::linear_gelu_with_input(input, weight, bias, approximate); });
+  pre = record_linear_backward(pre, input, weight, bias);
+  return record_gelu_backward(out, pre, approximate);
+}
+
 }  // namespace
 
 TS_REGISTER_KERNEL("matmul", Autograd, &matmul_autograd);
@@ -302,5 +343,6 @@ TS_REGISTER_KERNEL("outer", Autograd, &outer_autograd);
 TS_REGISTER_KERNEL("addmm", Autograd, &addmm_autograd<false>);
 TS_REGISTER_KERNEL("baddbmm", Autograd, &addmm_autograd<true>);
 TS_REGISTER_KERNEL("linear", Autograd, &linear_autograd);
+TS_REGISTER_KERNEL("_linear_gelu", Autograd, &linear_gelu_autograd);
 
 }  // namespace tessera

@@ -27,8 +27,9 @@ TS_DECLARE_STUB(nll_backward_stub,
 TS_DECLARE_STUB(embedding_backward_stub,
                 void(const Tensor& gw, const Tensor& g, const Tensor& indices, int64_t padding_idx));
 
-// conv2d: x (N, C, H, W), w (O, C/g, kh, kw), g (N, O, OH, OW), float/double, contiguous; gx, gw
-// (zero-filled by the kernel), gb (O) undefined when not needed; params as conv2d_stub.
+// conv2d: x (N, C, H, W), w (O, C/g, kh, kw), g (N, O, OH, OW), one dtype, contiguous: float/double
+// (the CUDA kernel also takes float16/bfloat16, with gw and gb then float32); gx, gw (zero-filled
+// by the kernel), gb (O) undefined when not needed; params as conv2d_stub.
 TS_DECLARE_STUB(conv2d_backward_stub, void(const Tensor& gx, const Tensor& gw, const Tensor& gb, const Tensor& g,
                                            const Tensor& x, const Tensor& w, IntArrayRef params));
 

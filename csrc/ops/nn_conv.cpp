@@ -1,5 +1,6 @@
 // conv2d front-end: PyTorch's argument checks, 'same'/'valid' padding, unbatched inputs, and
-// float16/bfloat16 through float32; the CPU kernel does im2col + GEMM (csrc/cpu/conv_kernels.cpp).
+// float16/bfloat16 through float32 on the CPU; the kernels do im2col + GEMM (csrc/cpu/conv_kernels.cpp,
+// csrc/cuda/conv_cuda.cpp).
 #include <sstream>
 
 #include "ops/copy.h"
@@ -86,9 +87,10 @@ Tensor conv2d_impl(const Tensor& input, const Tensor& weight, const std::optiona
            "). Kernel size can't be greater than actual input size");
   const int64_t oh = (h + pt + pb - eh) / stride[0] + 1, ow = (w + pl + pr - ew) / stride[1] + 1;
 
-  // 16-bit floats: compute in float32 (BLAS sgemm), round once at the end.
+  // 16-bit floats: on the CPU compute in float32 (BLAS sgemm), round once at the end; the CUDA
+  // kernel takes them as they are (its GEMMs accumulate in float32).
   const DType dt = input.dtype();
-  const DType cdt = (dt == DType::Float16 || dt == DType::BFloat16) ? DType::Float32 : dt;
+  const DType cdt = (dt == DType::Float16 || dt == DType::BFloat16) && !input.device().is_cuda() ? DType::Float32 : dt;
   Tensor x = ops::contiguous(to_dtype(input, cdt));
   if (!batched) x = detail::reshape_contiguous(x, DimVector{1, c, h, w});
   Tensor wt = ops::contiguous(to_dtype(weight, cdt));

@@ -1,6 +1,6 @@
 // Backward formula of conv2d (and conv2d.padding): grad input by transposed GEMM + col2im, grad
 // weight by GEMM against the im2col of the input, grad bias by summation (conv2d_backward_stub).
-// 16-bit floats compute in float32 as the forward. When the backward itself is recorded
+// 16-bit floats compute in float32 as the forward (on CUDA: float32 accumulation). When the backward itself is recorded
 // (create_graph=True) the same gradients come from differentiable ops (im2col as index_select, col2im
 // as index_add, GEMMs as matmul), so conv2d has second derivatives.
 #include <vector>
@@ -92,7 +92,11 @@ struct ConvolutionBackward final : Node {
     if (autograd::grad_enabled() && (grads[0].requires_grad() || x.requires_grad() || w.requires_grad()))
       return apply_differentiable(x, w, grads[0]);
     const DType dt = x.dtype();
-    const DType cdt = (dt == DType::Float16 || dt == DType::BFloat16) ? DType::Float32 : dt;
+    // 16-bit floats: the CPU computes in float32; the CUDA kernel reads them as they are and
+    // accumulates the weight and bias gradients in float32 (gdt), rounded once by to_dtype below.
+    const bool half = dt == DType::Float16 || dt == DType::BFloat16;
+    const DType gdt = half ? DType::Float32 : dt;
+    const DType cdt = x.device().is_cuda() ? dt : gdt;
     const bool batched = x.dim() == 4;
     Tensor xc = ops::contiguous(to_dtype(x, cdt));
     Tensor gc = ops::contiguous(to_dtype(grads[0], cdt));
@@ -107,8 +111,8 @@ struct ConvolutionBackward final : Node {
       pl = dil[1] * (w.sizes()[3] - 1) / 2;
     }
     Tensor gx = e[0].valid() ? empty_tensor(xc.sizes(), cdt, x.device()) : Tensor();
-    Tensor gw = e[1].valid() ? empty_tensor(wc.sizes(), cdt, x.device()) : Tensor();
-    Tensor gb = e[2].valid() ? empty_tensor(DimVector{w.sizes()[0]}, cdt, x.device()) : Tensor();
+    Tensor gw = e[1].valid() ? empty_tensor(wc.sizes(), gdt, x.device()) : Tensor();
+    Tensor gb = e[2].valid() ? empty_tensor(DimVector{w.sizes()[0]}, gdt, x.device()) : Tensor();
     const int64_t params[7] = {stride[0], stride[1], pt, pl, dil[0], dil[1], groups};
     conv2d_backward_stub(xc.device(), gx, gw, gb, gc, xc, wc, IntArrayRef(params, 7));
     TensorVec out(3);

@@ -35,7 +35,8 @@ TS_DECLARE_STUB(one_hot_stub, void(const Tensor& out, const Tensor& input));
 // Non-constant padding: out[i] = in[map(i)] over the last pads.size()/2 dims; mode 1 reflect,
 // 2 replicate, 3 circular. in any strides, out contiguous.
 TS_DECLARE_STUB(pad_index_stub, void(const Tensor& out, const Tensor& in, IntArrayRef pads, int64_t mode));
-// input (N, C, H, W) and weight (O, C/g, kh, kw) contiguous; out (N, O, OH, OW) contiguous;
+// input (N, C, H, W) and weight (O, C/g, kh, kw) contiguous; out (N, O, OH, OW) contiguous; one
+// dtype: float/double (CUDA: also float16/bfloat16, accumulated in float32);
 // params: stride_h, stride_w, pad_top, pad_left, dil_h, dil_w, groups.
 TS_DECLARE_STUB(conv2d_stub, void(const Tensor& out, const Tensor& input, const Tensor& weight, const Tensor& bias,
                                   IntArrayRef params));

@@ -30,6 +30,8 @@ TS_BINDER(linalg, 10) {
   // F.linear lives in tessera._C._nn (PyTorch has no torch.linear).
   nb::module_ nn = nb::hasattr(m, "_nn") ? nb::borrow<nb::module_>(m.attr("_nn")) : m.def_submodule("_nn");
   nn.def("linear", &ops::linear, "input"_a, "weight"_a, "bias"_a = nb::none());
+  // gelu(linear(...)) as one op: fused into the GEMM on CUDA for approximate='tanh' with a bias.
+  nn.def("_linear_gelu", &ops::linear_gelu, "input"_a, "weight"_a, "bias"_a = nb::none(), "approximate"_a = "none");
 }
 
 }  // namespace tessera::python

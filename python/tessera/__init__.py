@@ -28,6 +28,7 @@ from . import safetensors  # noqa: E402,F401
 from . import utils  # noqa: E402,F401
 from . import datasets  # noqa: E402,F401
 from . import cuda  # noqa: E402,F401
+from . import backends  # noqa: E402,F401
 from ._factory_grad import install as _install_factory_grad  # noqa: E402
 
 _install_factory_grad(globals())

@@ -38,3 +38,16 @@ def seed(request):
     torch.manual_seed(s)
     print(f"[seed] {request.node.nodeid}: TESSERA_TEST_SEED={s}")
     return s
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_tf32_in_tests():
+    """float32 results are compared against exact references: convolutions run without TF32 (torch's
+    test suite does the same; tessera.backends.cudnn.allow_tf32 defaults to True as in torch).
+    Tests of the flag itself set it explicitly."""
+    import tessera as ts
+
+    prev = ts.backends.cudnn.allow_tf32
+    ts.backends.cudnn.allow_tf32 = False
+    yield
+    ts.backends.cudnn.allow_tf32 = prev

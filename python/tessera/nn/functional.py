@@ -58,6 +58,7 @@ def tanh(input):
 
 # Linear algebra, normalisation, losses, attention, convolution, padding (functional_nn.py).
 from .functional_nn import *  # noqa: E402,F401,F403
+from .functional_nn import _linear_gelu  # noqa: E402,F401  (fused linear + gelu, not in torch)
 
 # Multi-head attention (functional_attention.py).
 from .functional_attention import multi_head_attention_forward  # noqa: E402,F401

@@ -30,6 +30,13 @@ def linear(input, weight, bias=None):
     return _nn.linear(input, weight, bias)
 
 
+def _linear_gelu(input, weight, bias=None, approximate="none"):
+    """gelu(linear(input, weight, bias), approximate) in one op (not in torch): on CUDA with
+    approximate='tanh' and a bias the GEMM applies bias and gelu in its epilogue. Same values and
+    gradients as the two ops (up to rounding), same autograd graph."""
+    return _nn._linear_gelu(input, weight, bias, approximate)
+
+
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     if dim is None:
         # torch's implicit-dim rule (deprecated there): 0 for 0-, 1- and 3-D inputs, else 1

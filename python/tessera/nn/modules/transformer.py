@@ -45,6 +45,16 @@ def _get_activation_fn(activation):
     raise RuntimeError(f"activation should be relu/gelu, not {activation}")
 
 
+def _linear_activation(linear, activation, x):
+    """activation(linear(x)). A tanh GELU after a plain Linear with a bias runs as one op
+    (F._linear_gelu: bias and gelu in the GEMM's epilogue on CUDA), unless hooks must see either."""
+    if (isinstance(activation, GELU) and activation.approximate == "tanh" and type(linear) is Linear
+            and linear.bias is not None and not (linear._forward_hooks or linear._forward_pre_hooks
+                                                 or activation._forward_hooks or activation._forward_pre_hooks)):
+        return F._linear_gelu(x, linear.weight, linear.bias, "tanh")
+    return activation(linear(x))
+
+
 def _get_clones(module, n):
     return ModuleList([copy.deepcopy(module) for _ in range(n)])
 
@@ -92,7 +102,7 @@ class TransformerEncoderLayer(Module):
         return self.dropout1(x)
 
     def _ff_block(self, x):
-        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        return self.dropout2(self.linear2(self.dropout(_linear_activation(self.linear1, self.activation, x))))
 
 
 class TransformerEncoder(Module):
@@ -174,7 +184,7 @@ class TransformerDecoderLayer(Module):
         return self.dropout2(x)
 
     def _ff_block(self, x):
-        return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        return self.dropout3(self.linear2(self.dropout(_linear_activation(self.linear1, self.activation, x))))
 
 
 class TransformerDecoder(Module):
