@@ -76,8 +76,8 @@ void one_hot_cuda(const Tensor& out, const Tensor& input) {
 
 void pad_index_cuda(const Tensor& out, const Tensor& in, IntArrayRef pads, int64_t mode) {
   const int64_t nd = out.dim(), npairs = static_cast<int64_t>(pads.size()) / 2;
-  TS_CHECK_NOT_IMPLEMENTED(nd <= kMaxPadDims, "[pad] CUDA padding supports at most ", kMaxPadDims,
-                           " dimensions, got ", nd);
+  TS_CHECK_NOT_IMPLEMENTED(nd <= kMaxPadDims, "[pad] CUDA padding supports at most ", kMaxPadDims, " dimensions, got ",
+                           nd);
   PadLayout l;
   l.ndim = static_cast<int>(nd);
   l.mode = static_cast<int>(mode);

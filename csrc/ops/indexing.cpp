@@ -3,6 +3,7 @@
 // data tensor restrided over the result shape plus int64 index operands.
 #include "ops/indexing.h"
 
+#include "core/dispatch_type.h"
 #include "ops/copy.h"
 #include "ops/creation_stubs.h"
 #include "ops/indexing_internal.h"
@@ -242,6 +243,12 @@ Tensor index_put__kernel(const Tensor& self, TensorList indices, const Tensor& v
   TS_CHECK(broadcast_to(values.sizes(), ai.result_shape), "[index_put_] shape mismatch: value tensor of shape ",
            list_str(values.sizes()), " cannot be broadcast to indexing result of shape ", list_str(ai.result_shape));
   Tensor v = shares_storage(values, self) ? ops::clone(values) : values;
+  if (v.dim() == 0 && v.device().is_cpu() && !self.device().is_cpu()) {
+    // A 0-d CPU value for a tensor on a GPU (PyTorch allows it): filled there, no copy, no sync.
+    Scalar s;
+    TS_DISPATCH_ALL_TYPES(v.dtype(), "index_put_", [&] { s = Scalar(*v.data<scalar_t>()); });
+    v = scalar_on(s, v.dtype(), self.device());
+  }
   v = ops::expand(v, ai.result_shape);
   TensorIterator iter;
   iter.add_input(ai.src).add_input(v);

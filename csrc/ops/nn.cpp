@@ -26,6 +26,9 @@ Tensor embedding_kernel(const Tensor& weight, const Tensor& indices, int64_t pad
            "Int; but got ",
            dtype_name(indices.dtype()), " instead");
   TS_CHECK(weight.dim() == 2, "[embedding] 'weight' must be 2-D, got ", weight.dim(), "-D");
+  TS_CHECK(indices.device() == weight.device(),
+           "[embedding] Expected all tensors to be on the same device, but found at least two devices, ",
+           weight.device().str(), " and ", indices.device().str(), "!");
   DimVector shape(indices.sizes());
   shape.push_back(weight.sizes()[1]);
   Tensor out = empty_tensor(shape, weight.dtype(), weight.device());
@@ -150,7 +153,8 @@ Tensor pad_kernel(const Tensor& input, IntArrayRef pad, std::string_view mode, s
       if (crop_lo + crop_hi > 0) {
         DimVector sizes(src.sizes());
         sizes[d] = kept;
-        src = make_view(src, std::move(sizes), DimVector(src.strides()), src.storage_offset() + crop_lo * src.strides()[d]);
+        src = make_view(src, std::move(sizes), DimVector(src.strides()),
+                        src.storage_offset() + crop_lo * src.strides()[d]);
       }
       pos[2 * i] = std::max<int64_t>(pad[2 * i], 0);
       pos[2 * i + 1] = std::max<int64_t>(pad[2 * i + 1], 0);

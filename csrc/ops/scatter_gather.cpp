@@ -242,7 +242,8 @@ Tensor scatter_reduce_impl(const char* op, const Tensor& self, int64_t dim, cons
     scatter_impl(op, self, dim, index, Tensor(), reduce_identity(mode, self.dtype()), IndexPutMode::Assign);
   if (!mean) return scatter_impl(op, self, dim, index, src, Scalar(0), mode);
   // mean = sum / count, count = number of values reduced into each element (self included or not).
-  Tensor counts = ops::clone(ops::expand(scalar_on(Scalar(include_self ? 1 : 0), DType::Int64, self.device()), self.sizes()));
+  Tensor counts =
+      ops::clone(ops::expand(scalar_on(Scalar(include_self ? 1 : 0), DType::Int64, self.device()), self.sizes()));
   scatter_impl(op, counts, dim, index, Tensor(), Scalar(1), IndexPutMode::Add);
   scatter_impl(op, self, dim, index, src, Scalar(0), IndexPutMode::Add);
   TensorIterator iter;

@@ -226,6 +226,15 @@ def test_index_put_rows_assign(seed):
     xd[[0, 2]] = 2.5  # a Python list index: a CPU tensor, moved to the device
     x[[0, 2]] = 2.5
     check(xd, x)
+    xd.index_put_((to_ts(rows[3:9]),), to_ts(torch.tensor(-4.0)))  # CPU index and 0-d CPU value
+    x.index_put_((rows[3:9],), torch.tensor(-4.0))
+    check(xd, x)
+
+
+@pytest.mark.skipif(DEV == "cpu", reason="needs two devices")
+def test_embedding_indices_on_another_device():
+    with pytest.raises(RuntimeError, match=r"\[embedding\].*same device"):
+        TF.embedding(to_ts(torch.tensor([0, 1])), dev(rand((4, 3))))
 
 
 # ------------------------------------------------------------------ masks and nonzero

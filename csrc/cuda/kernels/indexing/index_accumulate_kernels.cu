@@ -14,8 +14,8 @@ template <class T>
 using acc_t = typename OpMathDevice<T>::type;
 
 template <class T, int NI, class index_t>
-__global__ void index_add_kernel(Ptrs<2 + NI> p, const __grid_constant__ ew::OffsetCalc<2 + NI, index_t> calc, index_t n, IndexBounds b,
-                                 acc_t<T> alpha, unsigned long long* error) {
+__global__ void index_add_kernel(Ptrs<2 + NI> p, const __grid_constant__ ew::OffsetCalc<2 + NI, index_t> calc,
+                                 index_t n, IndexBounds b, acc_t<T> alpha, unsigned long long* error) {
   const index_t stride = static_cast<index_t>(gridDim.x) * blockDim.x;
   for (index_t i = static_cast<index_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
     index_t off[2 + NI];
@@ -46,8 +46,9 @@ __device__ __forceinline__ void bool_update(bool* dst, bool v, IndexPutMode mode
 }
 
 template <class T, int NI>
-__global__ void index_reduce_kernel(Ptrs<2 + NI> p, const __grid_constant__ ew::OffsetCalc<2 + NI, int64_t> calc, int64_t n, IndexBounds b,
-                                    IndexPutMode mode, acc_t<T> alpha, unsigned long long* error) {
+__global__ void index_reduce_kernel(Ptrs<2 + NI> p, const __grid_constant__ ew::OffsetCalc<2 + NI, int64_t> calc,
+                                    int64_t n, IndexBounds b, IndexPutMode mode, acc_t<T> alpha,
+                                    unsigned long long* error) {
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
     int64_t off[2 + NI];
@@ -80,9 +81,9 @@ void launch_typed(const IndexLaunch& a, IndexPutMode mode, uint64_t alpha_bits, 
     if constexpr (!std::is_same_v<T, bool>) {
       if (mode == IndexPutMode::Add) {
         if (fits_32bit(a, 2 + NI)) {
-          index_add_kernel<T, NI, uint32_t><<<blocks, kThreadsPerBlock, 0, stream>>>(
-              make_ptrs<2 + NI>(a), make_calc<2 + NI, uint32_t>(a), static_cast<uint32_t>(a.n), a.bounds, alpha,
-              a.error);
+          index_add_kernel<T, NI, uint32_t>
+              <<<blocks, kThreadsPerBlock, 0, stream>>>(make_ptrs<2 + NI>(a), make_calc<2 + NI, uint32_t>(a),
+                                                        static_cast<uint32_t>(a.n), a.bounds, alpha, a.error);
         } else {
           index_add_kernel<T, NI, int64_t><<<blocks, kThreadsPerBlock, 0, stream>>>(
               make_ptrs<2 + NI>(a), make_calc<2 + NI, int64_t>(a), a.n, a.bounds, alpha, a.error);

@@ -13,8 +13,8 @@ namespace indexing {
 namespace {
 
 template <class T, int NI, class index_t, bool kGather>
-__global__ void index_copy_kernel(Ptrs<2 + NI> p, const __grid_constant__ ew::OffsetCalc<2 + NI, index_t> calc, index_t n, IndexBounds b,
-                                  unsigned long long* error) {
+__global__ void index_copy_kernel(Ptrs<2 + NI> p, const __grid_constant__ ew::OffsetCalc<2 + NI, index_t> calc,
+                                  index_t n, IndexBounds b, unsigned long long* error) {
   const index_t stride = static_cast<index_t>(gridDim.x) * blockDim.x;
   for (index_t i = static_cast<index_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
     index_t off[2 + NI];
@@ -32,9 +32,9 @@ __global__ void index_copy_kernel(Ptrs<2 + NI> p, const __grid_constant__ ew::Of
 }
 
 template <int NI, bool kGather>
-__global__ void index_rows_kernel(Ptrs<2 + NI> p, const __grid_constant__ ew::OffsetCalc<2 + NI, int64_t> outer, int64_t rows,
-                                  int64_t row_elems, int64_t row_bytes, int64_t chunks, int elem, IndexBounds b,
-                                  unsigned long long* error) {
+__global__ void index_rows_kernel(Ptrs<2 + NI> p, const __grid_constant__ ew::OffsetCalc<2 + NI, int64_t> outer,
+                                  int64_t rows, int64_t row_elems, int64_t row_bytes, int64_t chunks, int elem,
+                                  IndexBounds b, unsigned long long* error) {
   const int lane = threadIdx.x & 31;
   const int64_t nwarps = (static_cast<int64_t>(gridDim.x) * blockDim.x) >> 5;
   const int64_t work = rows * chunks;
@@ -71,9 +71,10 @@ void launch_copy(const IndexLaunch& a, int elem, cudaStream_t stream) {
     const int64_t row_elems = a.layout.sizes[0], rows = a.n / row_elems, row_bytes = row_elems * elem;
     const int64_t chunks = (row_bytes + kRowChunkBytes - 1) / kRowChunkBytes;
     dispatch_nidx(a.bounds.n, [&]<int NI>() {
-      index_rows_kernel<NI, kGather><<<blocks_for_warps(rows * chunks, kThreadsPerBlock), kThreadsPerBlock, 0, stream>>>(
-          make_ptrs<2 + NI>(a), make_calc<2 + NI, int64_t>(a, 1), rows, row_elems, row_bytes, chunks, elem, a.bounds,
-          a.error);
+      index_rows_kernel<NI, kGather>
+          <<<blocks_for_warps(rows * chunks, kThreadsPerBlock), kThreadsPerBlock, 0, stream>>>(
+              make_ptrs<2 + NI>(a), make_calc<2 + NI, int64_t>(a, 1), rows, row_elems, row_bytes, chunks, elem,
+              a.bounds, a.error);
     });
     TS_CUDA_CHECK(cudaGetLastError());
     return;

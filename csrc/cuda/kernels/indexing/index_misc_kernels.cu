@@ -1,12 +1,13 @@
 // scatter_reduce's mean division and __contains__, as csrc/cpu/indexing_kernels.cpp.
-#include "cuda/kernels/indexing/index_launch.h"
 #include "cuda/kernels/ew/elementwise.cuh"
+#include "cuda/kernels/indexing/index_launch.h"
 
 namespace tessera::cuda {
 namespace {
 
 template <class T, class index_t>
-__global__ void contains_kernel(ew::Ptrs<2> p, const __grid_constant__ ew::OffsetCalc<2, index_t> calc, index_t n, int* found) {
+__global__ void contains_kernel(ew::Ptrs<2> p, const __grid_constant__ ew::OffsetCalc<2, index_t> calc, index_t n,
+                                int* found) {
   const index_t stride = static_cast<index_t>(gridDim.x) * blockDim.x;
   bool hit = false;
   for (index_t i = static_cast<index_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n && !hit; i += stride) {
@@ -58,11 +59,11 @@ void launch_contains(const EwArgs& a, DType dtype, int* found, cudaStream_t stre
   const unsigned blocks = ew::blocks_for(a.n);
   TS_CUDA_DISPATCH_ALL_TYPES(dtype, [&] {
     if (ew::fits_32bit<2>(a)) {
-      contains_kernel<scalar_t, uint32_t>
-          <<<blocks, kThreadsPerBlock, 0, stream>>>(p, ew::make_calc<2, uint32_t>(a), static_cast<uint32_t>(a.n), found);
+      contains_kernel<scalar_t, uint32_t><<<blocks, kThreadsPerBlock, 0, stream>>>(p, ew::make_calc<2, uint32_t>(a),
+                                                                                   static_cast<uint32_t>(a.n), found);
     } else {
-      contains_kernel<scalar_t, int64_t><<<blocks, kThreadsPerBlock, 0, stream>>>(p, ew::make_calc<2, int64_t>(a), a.n,
-                                                                                   found);
+      contains_kernel<scalar_t, int64_t>
+          <<<blocks, kThreadsPerBlock, 0, stream>>>(p, ew::make_calc<2, int64_t>(a), a.n, found);
     }
   });
   TS_CUDA_CHECK(cudaGetLastError());

@@ -71,7 +71,8 @@ __global__ void exclusive_scan_kernel(int64_t* v, int64_t n) {
 }
 
 template <class T>
-__global__ void write_kernel(const T* in, int64_t n, const __grid_constant__ NonzeroShape shape, const int64_t* offsets, int64_t* out) {
+__global__ void write_kernel(const T* in, int64_t n, const __grid_constant__ NonzeroShape shape, const int64_t* offsets,
+                             int64_t* out) {
   __shared__ int warp_counts[kThreads / kWarpSize];
   const int lane = threadIdx.x % kWarpSize, warp = threadIdx.x / kWarpSize;
   const int64_t base = static_cast<int64_t>(blockIdx.x) * kTile + threadIdx.x;
@@ -125,7 +126,7 @@ void launch_nonzero_write(const void* in, DType dtype, int64_t n, const NonzeroS
   const int64_t blocks = nonzero_blocks(n);
   TS_CUDA_DISPATCH_ALL_TYPES(dtype, [&] {
     write_kernel<scalar_t><<<static_cast<unsigned>(blocks), kThreads, 0, stream>>>(static_cast<const scalar_t*>(in), n,
-                                                                                    shape, offsets, out);
+                                                                                   shape, offsets, out);
   });
   TS_CUDA_CHECK(cudaGetLastError());
 }

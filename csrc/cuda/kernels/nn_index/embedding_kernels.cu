@@ -78,8 +78,8 @@ void launch_embedding(const EmbeddingArgs& a, cudaStream_t stream) {
   if (a.col_stride == a.elem_size) {
     const int64_t chunks = (a.d * a.elem_size + kRowChunkBytes - 1) / kRowChunkBytes;
     dispatch_index(a.idx64, [&]<class I>() {
-      embedding_rows_kernel<I><<<blocks_for_warps(a.n * chunks, kThreadsPerBlock), kThreadsPerBlock, 0, stream>>>(
-          a, chunks);
+      embedding_rows_kernel<I>
+          <<<blocks_for_warps(a.n * chunks, kThreadsPerBlock), kThreadsPerBlock, 0, stream>>>(a, chunks);
     });
   } else {
     const unsigned blocks = ew::blocks_for(a.n * a.d);
@@ -103,15 +103,15 @@ void launch_embedding(const EmbeddingArgs& a, cudaStream_t stream) {
   TS_CUDA_CHECK(cudaGetLastError());
 }
 
-void launch_embedding_backward(void* gw, DType dtype, const void* g, const void* idx, bool idx64, int64_t n,
-                               int64_t d, int64_t num_rows, int64_t padding_idx, cudaStream_t stream) {
+void launch_embedding_backward(void* gw, DType dtype, const void* g, const void* idx, bool idx64, int64_t n, int64_t d,
+                               int64_t num_rows, int64_t padding_idx, cudaStream_t stream) {
   if (n == 0 || d == 0) return;
   const unsigned blocks = ew::blocks_for(n * d);
   TS_CUDA_DISPATCH_FLOATING_TYPES(dtype, [&] {
     dispatch_index(idx64, [&]<class I>() {
-      embedding_backward_kernel<scalar_t, I><<<blocks, kThreadsPerBlock, 0, stream>>>(
-          static_cast<scalar_t*>(gw), static_cast<const scalar_t*>(g), static_cast<const I*>(idx), n, d, num_rows,
-          padding_idx);
+      embedding_backward_kernel<scalar_t, I>
+          <<<blocks, kThreadsPerBlock, 0, stream>>>(static_cast<scalar_t*>(gw), static_cast<const scalar_t*>(g),
+                                                    static_cast<const I*>(idx), n, d, num_rows, padding_idx);
     });
   });
   TS_CUDA_CHECK(cudaGetLastError());

@@ -25,8 +25,8 @@ void launch_embedding(const EmbeddingArgs& a, cudaStream_t stream);
 
 // gw (num_rows, d) contiguous, zero-filled: gw[idx[i]] += g[i] (g (n, d) contiguous) with atomics,
 // rows equal to padding_idx (or out of range) skipped. Floating dtypes.
-void launch_embedding_backward(void* gw, DType dtype, const void* g, const void* idx, bool idx64, int64_t n,
-                               int64_t d, int64_t num_rows, int64_t padding_idx, cudaStream_t stream);
+void launch_embedding_backward(void* gw, DType dtype, const void* g, const void* idx, bool idx64, int64_t n, int64_t d,
+                               int64_t num_rows, int64_t padding_idx, cudaStream_t stream);
 
 // out (n, classes) int64 = 1 where the column equals in[row], else 0 (values already checked).
 void launch_one_hot(int64_t* out, const int64_t* in, int64_t n, int64_t classes, cudaStream_t stream);

@@ -127,8 +127,8 @@ void launch_flip(void* out, const void* in, int elem_size, int64_t n, const Flip
   const unsigned blocks = ew::blocks_for(n);
   dispatch_elem(elem_size, [&]<class T>() {
     if (flip_fits_32bit(n, layout)) {
-      flip_kernel<T, int32_t><<<blocks, kThreadsPerBlock, 0, stream>>>(
-          static_cast<T*>(out), static_cast<const T*>(in), static_cast<int32_t>(n), layout);
+      flip_kernel<T, int32_t><<<blocks, kThreadsPerBlock, 0, stream>>>(static_cast<T*>(out), static_cast<const T*>(in),
+                                                                       static_cast<int32_t>(n), layout);
     } else {
       flip_kernel<T, int64_t>
           <<<blocks, kThreadsPerBlock, 0, stream>>>(static_cast<T*>(out), static_cast<const T*>(in), n, layout);
@@ -137,8 +137,7 @@ void launch_flip(void* out, const void* in, int elem_size, int64_t n, const Flip
   TS_CUDA_CHECK(cudaGetLastError());
 }
 
-void launch_trilu(void* out, const void* in, int elem_size, int64_t numel, const TriluArgs& args,
-                  cudaStream_t stream) {
+void launch_trilu(void* out, const void* in, int elem_size, int64_t numel, const TriluArgs& args, cudaStream_t stream) {
   if (numel == 0) return;
   const unsigned blocks = ew::blocks_for(numel);
   dispatch_elem(elem_size, [&]<class T>() {

@@ -44,7 +44,6 @@ struct TriluArgs {
   int64_t diagonal = 0;  // clamped to [-m - 1, n + 1]
   bool upper = false, inplace = false;
 };
-void launch_trilu(void* out, const void* in, int elem_size, int64_t numel, const TriluArgs& args,
-                  cudaStream_t stream);
+void launch_trilu(void* out, const void* in, int elem_size, int64_t numel, const TriluArgs& args, cudaStream_t stream);
 
 }  // namespace tessera::cuda
