@@ -136,7 +136,7 @@ def test_index_put_accumulate_large(seed):
     idx = torch.randint(0, 1000, (3_000_000,))
     v = rand((3_000_000,), torch.float32, -1, 1)
     got = dev(x).index_put_((dev(idx),), dev(v), accumulate=True)
-    check(got, x.index_put_((idx,), v, accumulate=True), rtol=1e-4, atol=1e-3)
+    check(got, x.index_put_((idx,), v, accumulate=True), rtol=1e-4, atol=5e-3)
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16, torch.bfloat16, torch.int32,
