@@ -1,6 +1,7 @@
 // CUDA implementations of the indexing stubs (ops/indexing_stubs.h): gather (index_stub), scatter
-// (index_put_stub, every IndexPutMode), scatter_reduce's mean, __contains__ and nonzero. Bad
-// indices are reported as on the CPU, through one read-back per op (cuda/index_error_check.h).
+// (index_put_stub, every IndexPutMode), scatter_reduce's mean and __contains__ (nonzero, which
+// bool masks need, is the reduction backend's). Bad indices are reported as on the CPU, through
+// one read-back per op (cuda/index_error_check.h).
 #include <cstring>
 
 #include "core/dispatch_type.h"
@@ -116,38 +117,11 @@ bool contains_cuda(const TensorIterator& iter) {
   return host != 0;
 }
 
-Tensor nonzero_cuda(const Tensor& self) {
-  const Device device = self.device();
-  const int64_t n = self.numel(), ndim = self.dim();
-  TS_CHECK_NOT_IMPLEMENTED(ndim <= kMaxKernelDims, "[nonzero] CUDA nonzero supports at most ", kMaxKernelDims,
-                           " dimensions, got ", ndim);
-  if (n == 0) return empty_tensor(DimVector{0, ndim}, DType::Int64, device);
-  DeviceGuard guard(device.index);
-  const cudaStream_t stream = current_stream(device.index).handle();
-  TS_CHECK(!stream_is_capturing(stream),
-           "[nonzero] cannot run while a CUDA graph is being captured: its output shape depends on the data");
-  const int64_t blocks = nonzero_blocks(n);
-  TS_CHECK_NOT_IMPLEMENTED(blocks < INT32_MAX, "[nonzero] input of ", n, " elements is too large");
-  Tensor offsets = empty_tensor(DimVector{blocks + 1}, DType::Int64, device);
-  auto* off = static_cast<int64_t*>(offsets.data_ptr());
-  launch_nonzero_count(self.data_ptr(), self.dtype(), n, off, stream);
-  int64_t total = 0;
-  read_device_bytes(&total, off + blocks, sizeof(total), stream);  // the output's size: one read
-  Tensor out = empty_tensor(DimVector{total, ndim}, DType::Int64, device);
-  if (total == 0 || ndim == 0) return out;
-  NonzeroShape shape;
-  shape.ndim = static_cast<int>(ndim);
-  for (int64_t d = 0; d < ndim; ++d) shape.sizes[d] = self.sizes()[d];
-  launch_nonzero_write(self.data_ptr(), self.dtype(), n, shape, off, static_cast<int64_t*>(out.data_ptr()), stream);
-  return out;
-}
-
 }  // namespace
 
 TS_REGISTER_STUB(index_stub, CUDA, &index_cuda);
 TS_REGISTER_STUB(index_put_stub, CUDA, &index_put_cuda);
 TS_REGISTER_STUB(scatter_mean_stub, CUDA, &scatter_mean_cuda);
 TS_REGISTER_STUB(contains_stub, CUDA, &contains_cuda);
-TS_REGISTER_STUB(nonzero_stub, CUDA, &nonzero_cuda);
 
 }  // namespace tessera::cuda

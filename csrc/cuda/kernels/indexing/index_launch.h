@@ -49,15 +49,4 @@ void launch_scatter_mean(const EwArgs& a, DType dtype, cudaStream_t stream);
 // *found (a device int the caller zeroed) becomes 1 where operand 0 equals operand 1 somewhere.
 void launch_contains(const EwArgs& a, DType dtype, int* found, cudaStream_t stream);
 
-// nonzero of a contiguous tensor: `offsets` (nonzero_blocks(n) + 1 int64) gets each block's first
-// output row and, last, the total count; then the write pass fills out (total, shape.ndim).
-int64_t nonzero_blocks(int64_t n);
-void launch_nonzero_count(const void* in, DType dtype, int64_t n, int64_t* offsets, cudaStream_t stream);
-struct NonzeroShape {
-  int ndim = 0;
-  int64_t sizes[kMaxKernelDims] = {};
-};
-void launch_nonzero_write(const void* in, DType dtype, int64_t n, const NonzeroShape& shape, const int64_t* offsets,
-                          int64_t* out, cudaStream_t stream);
-
 }  // namespace tessera::cuda
