@@ -3,7 +3,9 @@
 // data tensor restrided over the result shape plus int64 index operands.
 #include "ops/indexing.h"
 
+#include "core/dispatch_type.h"
 #include "ops/copy.h"
+#include "ops/creation_stubs.h"
 #include "ops/indexing_internal.h"
 #include "ops/indexing_stubs.h"
 #include "ops/tensor_iterator.h"
@@ -60,6 +62,15 @@ Tensor index_operand(const Tensor& index, const Tensor& self, bool writing) {
   return idx;
 }
 
+Tensor scalar_on(const Scalar& value, DType dtype, Device device) {
+  if (device.is_cpu()) return scalar_tensor(value, dtype);
+  Tensor t = empty_tensor({}, dtype, device);
+  TensorIterator iter;
+  iter.add_output(t, dtype).build("fill_");
+  fill_stub(device, iter, value);
+  return t;
+}
+
 bool broadcast_to(IntArrayRef shape, IntArrayRef target) {
   if (shape.size() > target.size()) return false;
   size_t off = target.size() - shape.size();
@@ -87,6 +98,13 @@ AdvancedIndex make_advanced_index(const char* op, const Tensor& self_in, TensorL
   TS_CHECK_INDEX(!orig.empty(), "[", op, "] at least one index must be provided");
   TS_CHECK_INDEX(static_cast<int64_t>(orig.size()) <= std::max<int64_t>(self.dim(), 1), "[", op,
                  "] too many indices for tensor of dimension ", self.dim(), " (got ", orig.size(), ")");
+  // Indices may live on the CPU for a tensor on a GPU (as in PyTorch): they move to its device.
+  auto on_device = [&](const Tensor& t) {
+    if (t.device() == self.device()) return t;
+    TS_CHECK_INDEX(t.device().is_cpu(), "[", op, "] indices should be either on cpu or on the same device as the ",
+                   "indexed tensor (", self.device().str(), "), got ", t.device().str());
+    return ops::to(t, self.device(), std::nullopt);
+  };
   std::vector<Tensor> idx;
   for (const Tensor& given : orig) {
     if (!given.defined()) {
@@ -100,7 +118,7 @@ AdvancedIndex make_advanced_index(const char* op, const Tensor& self_in, TensorL
       const int64_t base = static_cast<int64_t>(idx.size());
       if (t.dim() == 0) {  // a 0-d mask adds a dim of size 1 (kept) or 0 (dropped), as x[True]
         self = ops::unsqueeze(self, base);
-        idx.push_back(ops::select(ops::nonzero(ops::unsqueeze(t, 0)), 1, 0));
+        idx.push_back(on_device(ops::select(ops::nonzero(ops::unsqueeze(t, 0)), 1, 0)));
         continue;
       }
       TS_CHECK_INDEX(base + t.dim() <= self.dim(), "[", op, "] too many indices for tensor of dimension ", self.dim(),
@@ -110,12 +128,12 @@ AdvancedIndex make_advanced_index(const char* op, const Tensor& self_in, TensorL
                        " at index ", j, " does not match the shape of the indexed tensor ", list_str(self.sizes()),
                        " at index ", base + j);
       }
-      Tensor nz = ops::nonzero(t);
+      Tensor nz = on_device(ops::nonzero(t));  // a CPU mask is counted on the CPU: no sync
       for (int64_t j = 0; j < t.dim(); ++j) idx.push_back(ops::select(nz, 1, j));
     } else {
       TS_CHECK_INDEX(dt == DType::Int64 || dt == DType::Int32, "[", op,
                      "] tensors used as indices must be long, int, byte or bool tensors (got ", dtype_name(dt), ")");
-      idx.push_back(t);
+      idx.push_back(on_device(t));
     }
   }
   TS_CHECK_INDEX(static_cast<int64_t>(idx.size()) <= self.dim(), "[", op, "] too many indices for tensor of dimension ",
@@ -227,6 +245,12 @@ Tensor index_put__kernel(const Tensor& self, TensorList indices, const Tensor& v
   TS_CHECK(broadcast_to(values.sizes(), ai.result_shape), "[index_put_] shape mismatch: value tensor of shape ",
            list_str(values.sizes()), " cannot be broadcast to indexing result of shape ", list_str(ai.result_shape));
   Tensor v = shares_storage(values, self) ? ops::clone(values) : values;
+  if (v.dim() == 0 && v.device().is_cpu() && !self.device().is_cpu()) {
+    // A 0-d CPU value for a tensor on a GPU (PyTorch allows it): filled there, no copy, no sync.
+    Scalar s;
+    TS_DISPATCH_ALL_TYPES(v.dtype(), "index_put_", [&] { s = Scalar(*v.data<scalar_t>()); });
+    v = scalar_on(s, v.dtype(), self.device());
+  }
   v = ops::expand(v, ai.result_shape);
   TensorIterator iter;
   iter.add_input(ai.src).add_input(v);

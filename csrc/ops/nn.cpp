@@ -26,6 +26,9 @@ Tensor embedding_kernel(const Tensor& weight, const Tensor& indices, int64_t pad
            "Int; but got ",
            dtype_name(indices.dtype()), " instead");
   TS_CHECK(weight.dim() == 2, "[embedding] 'weight' must be 2-D, got ", weight.dim(), "-D");
+  TS_CHECK(indices.device() == weight.device(),
+           "[embedding] Expected all tensors to be on the same device, but found at least two devices, ",
+           weight.device().str(), " and ", indices.device().str(), "!");
   DimVector shape(indices.sizes());
   shape.push_back(weight.sizes()[1]);
   Tensor out = empty_tensor(shape, weight.dtype(), weight.device());
@@ -137,6 +140,28 @@ Tensor pad_kernel(const Tensor& input, IntArrayRef pad, std::string_view mode, s
   }
   Tensor out = empty_tensor(out_shape, input.dtype(), input.device());
   if (out.numel() == 0) return out;
+  if (imode == 3) {
+    // PyTorch crops negative circular pads first, then wraps around the cropped input.
+    Tensor src = input;
+    DimVector pos(pad.begin(), pad.end());
+    for (int64_t i = 0; i < npairs; ++i) {
+      const int64_t d = nd - 1 - i, crop_lo = std::max<int64_t>(-pad[2 * i], 0),
+                    crop_hi = std::max<int64_t>(-pad[2 * i + 1], 0);
+      const int64_t kept = src.sizes()[d] - crop_lo - crop_hi;
+      TS_CHECK(kept > 0, "[pad] negative padding (", pad[2 * i], ", ", pad[2 * i + 1], ") leaves nothing of dimension ",
+               d, " to wrap around");
+      if (crop_lo + crop_hi > 0) {
+        DimVector sizes(src.sizes());
+        sizes[d] = kept;
+        src = make_view(src, std::move(sizes), DimVector(src.strides()),
+                        src.storage_offset() + crop_lo * src.strides()[d]);
+      }
+      pos[2 * i] = std::max<int64_t>(pad[2 * i], 0);
+      pos[2 * i + 1] = std::max<int64_t>(pad[2 * i + 1], 0);
+    }
+    pad_index_stub(input.device(), out, src, pos, imode);
+    return out;
+  }
   pad_index_stub(input.device(), out, input, pad, imode);
   return out;
 }

@@ -156,8 +156,7 @@ Tensor scatter_impl(const char* op, const Tensor& self, int64_t dim, const Tenso
     Tensor v = as_1d(shares_storage(src, self) ? ops::clone(src) : src);
     values = make_view(v, DimVector(idx.sizes()), DimVector(v.strides()), v.storage_offset());
   } else {
-    Tensor v = scalar_tensor(value, self.dtype());
-    if (v.device() != self.device()) v = ops::to(v, self.device(), std::nullopt);
+    Tensor v = scalar_on(value, self.dtype(), self.device());
     values = make_view(v, DimVector(idx.sizes()), DimVector(idx.dim(), 0), v.storage_offset());
   }
   IndexSpec spec = one_index_spec(op, s, d, false, false, IndexErrorStyle::Dim);
@@ -244,7 +243,7 @@ Tensor scatter_reduce_impl(const char* op, const Tensor& self, int64_t dim, cons
   if (!mean) return scatter_impl(op, self, dim, index, src, Scalar(0), mode);
   // mean = sum / count, count = number of values reduced into each element (self included or not).
   Tensor counts =
-      ops::clone(ops::expand(scalar_tensor(Scalar(include_self ? 1 : 0), DType::Int64, self.device()), self.sizes()));
+      ops::clone(ops::expand(scalar_on(Scalar(include_self ? 1 : 0), DType::Int64, self.device()), self.sizes()));
   scatter_impl(op, counts, dim, index, Tensor(), Scalar(1), IndexPutMode::Add);
   scatter_impl(op, self, dim, index, src, Scalar(0), IndexPutMode::Add);
   TensorIterator iter;
@@ -352,8 +351,7 @@ Tensor index_fill_impl(const char* op, const Tensor& self, int64_t dim, const Te
   DimVector sizes(s.sizes());
   sizes[d] = idx.sizes()[0];
   if (idx.sizes()[0] == 0) return self;
-  Tensor v = scalar_tensor(value, self.dtype());
-  if (v.device() != self.device()) v = ops::to(v, self.device(), std::nullopt);
+  Tensor v = scalar_on(value, self.dtype(), self.device());
   Tensor values = make_view(v, sizes, DimVector(sizes.size(), 0), v.storage_offset());
   IndexSpec spec = one_index_spec(op, s, d, true, true, IndexErrorStyle::Dim);
   TensorIterator iter;
