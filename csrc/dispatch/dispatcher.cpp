@@ -7,7 +7,7 @@
 namespace tessera {
 
 const char* dispatch_key_name(DispatchKey k) {
-  constexpr const char* names[] = {"ForwardAD", "Autograd", "Autocast", "Plugin", "CUDA", "CPU"};
+  constexpr const char* names[] = {"Autocast", "ForwardAD", "Autograd", "Plugin", "CUDA", "CPU"};
   return names[static_cast<int>(k)];
 }
 
@@ -54,7 +54,12 @@ void Operator::call_boxed(Stack& stack) const {
       keys |= key_bit(backend_key(d->type));
     }
   }
-  const KernelFunction& k = lookup(keys);
+  bool leaves_autocast;
+  const KernelFunction& k = lookup(keys, leaves_autocast);
+  if (__builtin_expect(leaves_autocast, 0)) {
+    ExcludeDispatchKeyGuard no_autocast(DispatchKey::Autocast);
+    return k.boxed(*this, k.ctx, stack);
+  }
   k.boxed(*this, k.ctx, stack);
 }
 
