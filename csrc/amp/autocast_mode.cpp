@@ -17,14 +17,26 @@ struct CachedCast {
   Tensor cast;
 };
 
+struct CacheKey {
+  const TensorImpl* source;
+  DType dtype;
+  bool operator==(const CacheKey&) const = default;
+};
+struct CacheKeyHash {
+  size_t operator()(const CacheKey& k) const {
+    return std::hash<const void*>()(k.source) ^ static_cast<size_t>(k.dtype);
+  }
+};
+
 struct State {
   bool enabled[2] = {false, false};                   // indexed by DeviceType: CPU, CUDA
   DType dtype[2] = {DType::BFloat16, DType::Float16};  // PyTorch's defaults
   bool cache_enabled = true;
   int nesting = 0;
   // Per thread (PyTorch keeps one map per process behind a mutex): no lock on the hot path, and a
-  // thread leaving autocast clears only its own casts.
-  std::unordered_map<const TensorImpl*, CachedCast> cache;
+  // thread leaving autocast clears only its own casts. Keyed by source and target dtype: PyTorch
+  // keys by source only and hands a bfloat16 cast to a nested float16 region.
+  std::unordered_map<CacheKey, CachedCast, CacheKeyHash> cache;
 };
 
 State& state() {
@@ -65,7 +77,7 @@ int decrement_nesting() { return --state().nesting; }
 
 void clear_cache() {
   // Moved out first: releasing a cast may run arbitrary destructors (graph nodes).
-  std::unordered_map<const TensorImpl*, CachedCast> dead;
+  std::unordered_map<CacheKey, CachedCast, CacheKeyHash> dead;
   dead.swap(state().cache);
 }
 
@@ -84,11 +96,12 @@ Tensor cached_cast(DType to, const Tensor& arg, DeviceType device) {
                          arg.requires_grad() && !arg.impl()->view_base() && autograd::is_leaf(arg) &&
                          !autograd::inference_mode();
   if (!can_cache) return ops::to(arg, std::nullopt, to);
-  if (auto it = s.cache.find(arg.impl()); it != s.cache.end()) return it->second.cast;
+  const CacheKey key{arg.impl(), to};
+  if (auto it = s.cache.find(key); it != s.cache.end()) return it->second.cast;
   // A cast cached under no_grad is reused with grad on: record it regardless (PyTorch #158232).
   autograd::GradModeGuard grad_on(true);
   Tensor cast = ops::to(arg, std::nullopt, to);
-  s.cache.emplace(arg.impl(), CachedCast{arg, cast});
+  s.cache.emplace(key, CachedCast{arg, cast});
   return cast;
 }
 

@@ -286,6 +286,7 @@ def stream(stream):
 
 from . import memory  # noqa: E402
 from .memory import *  # noqa: E402,F401,F403
+from . import amp  # noqa: E402,F401
 
 __all__ += memory.__all__
 
