@@ -24,20 +24,20 @@ const char* kind(Device d) { return d.type == DeviceType::CUDA ? "CUDA" : d.type
 
 // A one-element tensor of `dtype` on `device` (PyTorch checks each property with its own message).
 void check_scalar_tensor(const char* op, const char* name, const Tensor& t, Device device, DType dtype,
-                         const char* dtype_word) {
+                         const char* dtype_word /* "a float" */) {
   TS_CHECK(t.defined(), "[", op, "] ", name, " must be a tensor");
   TS_CHECK(t.device().type == device.type, "[", op, "] ", name, " must be a ", kind(device), " tensor.");
   TS_CHECK(t.device() == device, "[", op, "] ", name, " must be on the same device as the other arguments (",
            device.str(), "), got ", t.device().str());
   TS_CHECK(t.numel() == 1, "[", op, "] ", name, " must be a 1-element tensor.");
-  TS_CHECK(t.dtype() == dtype, "[", op, "] ", name, " must be a ", dtype_word, " tensor.");
+  TS_CHECK(t.dtype() == dtype, "[", op, "] ", name, " must be ", dtype_word, " tensor.");
 }
 
 void unscale_kernel(TensorList grads, const Tensor& found_inf, const Tensor& inv_scale) {
   if (grads.empty()) return;
   const Device device = grads[0].device();
-  check_scalar_tensor(kUnscale, "inv_scale", inv_scale, device, DType::Float32, "float");
-  check_scalar_tensor(kUnscale, "found_inf", found_inf, device, DType::Float32, "float");
+  check_scalar_tensor(kUnscale, "inv_scale", inv_scale, device, DType::Float32, "a float");
+  check_scalar_tensor(kUnscale, "found_inf", found_inf, device, DType::Float32, "a float");
   for (const Tensor& t : grads) {
     TS_CHECK(t.defined(), "[", kUnscale, "] scaled_grads must not contain undefined tensors");
     TS_CHECK(t.device().type == device.type, "[", kUnscale, "] one of scaled_grads was not a ", kind(device),
@@ -65,9 +65,9 @@ void unscale_kernel(TensorList grads, const Tensor& found_inf, const Tensor& inv
 Tensor update_scale_kernel(const Tensor& scale, const Tensor& growth_tracker, const Tensor& found_inf,
                            double growth_factor, double backoff_factor, int64_t growth_interval) {
   const Device device = scale.device();
-  check_scalar_tensor(kUpdate, "growth_tracker", growth_tracker, device, DType::Int32, "int");
-  check_scalar_tensor(kUpdate, "current_scale", scale, device, DType::Float32, "float");
-  check_scalar_tensor(kUpdate, "found_inf", found_inf, device, DType::Float32, "float");
+  check_scalar_tensor(kUpdate, "growth_tracker", growth_tracker, device, DType::Int32, "an int");
+  check_scalar_tensor(kUpdate, "current_scale", scale, device, DType::Float32, "a float");
+  check_scalar_tensor(kUpdate, "found_inf", found_inf, device, DType::Float32, "a float");
   amp_update_scale_stub(device, scale, growth_tracker, found_inf, growth_factor, backoff_factor, growth_interval);
   scale.bump_version();
   growth_tracker.bump_version();
