@@ -383,3 +383,21 @@ def test_custom_fwd_bwd(seed):
     assert out.dtype == ts.float32
     out.sum().backward()
     assert a.grad.dtype == ts.bfloat16 and b.grad.dtype == ts.float32
+
+
+def test_gradient_of_another_float_dtype_is_cast(seed):
+    """A floating gradient of another dtype reaches the input in its dtype (torch's validate_outputs)."""
+    for m in (torch, ts):
+        class Double(m.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return (g * 2).double()
+
+        x = (torch.ones(3) if m is torch else ts.ones(3)).requires_grad_()
+        Double.apply(x).sum().backward()
+        assert x.grad.dtype == (torch.float32 if m is torch else ts.float32)
+        assert x.grad.tolist() == [2.0, 2.0, 2.0]

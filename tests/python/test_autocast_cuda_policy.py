@@ -319,3 +319,21 @@ def test_cuda_autocast_without_gpu_disables_itself():
         ac = ts.autocast("cuda")
     with ac:
         assert not ts.is_autocast_enabled("cuda")
+
+
+def test_backward_inside_region_with_cuda_policies(seed, cuda_policies_on_cpu):
+    """Backward formulas under the CUDA policies compute some steps in float32; gradients still come
+    back in each input's dtype (tessera's formulas cast to the input's dtype)."""
+    x, w = rand((4, 3)), rand((3, 2))
+    tx, tw = x.clone().requires_grad_(), w.clone().requires_grad_()
+    xx, xw = to_ts(x).requires_grad_(), to_ts(w).requires_grad_()
+    with ts.autocast("cpu", dtype=ts.float16):
+        y = ts.mm(xx, xw)
+        loss = (ts.exp(y) + ts.pow(y, 2.0) + F.softplus(y)).sum()
+        assert y.dtype == ts.float16 and loss.dtype == ts.float32
+        loss.backward()
+    assert xx.grad.dtype == ts.float32 and xw.grad.dtype == ts.float32
+    ty = torch.mm(tx.half(), tw.half())
+    (torch.exp(ty.float()) + torch.pow(ty.float(), 2.0) + TF.softplus(ty.float())).sum().backward()
+    assert_close(xx.grad, tx.grad, rtol=1e-2, atol=1e-2)
+    assert_close(xw.grad, tw.grad, rtol=1e-2, atol=1e-2)
