@@ -14,11 +14,16 @@ namespace tessera::autocast {
 
 const char* policy_name(CastPolicy p) {
   switch (p) {
-    case CastPolicy::None: return "none";
-    case CastPolicy::LowerPrecisionFp: return "lower_precision_fp";
-    case CastPolicy::Fp32: return "fp32";
-    case CastPolicy::Fp32SetOptDtype: return "fp32_set_opt_dtype";
-    case CastPolicy::Promote: return "promote";
+    case CastPolicy::None:
+      return "none";
+    case CastPolicy::LowerPrecisionFp:
+      return "lower_precision_fp";
+    case CastPolicy::Fp32:
+      return "fp32";
+    case CastPolicy::Fp32SetOptDtype:
+      return "fp32_set_opt_dtype";
+    case CastPolicy::Promote:
+      return "promote";
   }
   return "?";
 }
@@ -116,7 +121,8 @@ void apply_policy(const Operator& op, CastPolicy policy, DeviceType device, Stac
     if (is_eligible(t, device)) eligible.push_back(t.dtype());
     return false;
   });
-  const bool first_eligible = !stack.empty() && stack[0].is_tensor() && is_eligible(stack[0].get<Tensor>("Tensor"), device);
+  const bool first_eligible =
+      !stack.empty() && stack[0].is_tensor() && is_eligible(stack[0].get<Tensor>("Tensor"), device);
   const CastPlan plan = plan_cast(op.name().c_str(), policy, device, eligible, first_eligible);
   if (plan.cast_to) {
     for_each_tensor(stack, [&](Tensor& t) {

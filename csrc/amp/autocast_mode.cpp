@@ -3,8 +3,8 @@
 #include <unordered_map>
 
 #include "autograd/grad_mode.h"
-#include "core/error.h"
 #include "autograd/meta.h"
+#include "core/error.h"
 #include "dispatch/dispatch_key.h"
 #include "ops/copy.h"
 
@@ -29,7 +29,7 @@ struct CacheKeyHash {
 };
 
 struct State {
-  bool enabled[2] = {false, false};                   // indexed by DeviceType: CPU, CUDA
+  bool enabled[2] = {false, false};                    // indexed by DeviceType: CPU, CUDA
   DType dtype[2] = {DType::BFloat16, DType::Float16};  // PyTorch's defaults
   bool cache_enabled = true;
   int nesting = 0;
@@ -52,9 +52,13 @@ int index_of(DeviceType device) {
 
 }  // namespace
 
-bool is_available(DeviceType device) { return device == DeviceType::CPU || device == DeviceType::CUDA; }
+bool is_available(DeviceType device) {
+  return device == DeviceType::CPU || device == DeviceType::CUDA;
+}
 
-bool is_enabled(DeviceType device) { return state().enabled[index_of(device)]; }
+bool is_enabled(DeviceType device) {
+  return state().enabled[index_of(device)];
+}
 
 void set_enabled(DeviceType device, bool enabled) {
   State& s = state();
@@ -67,13 +71,25 @@ void set_enabled(DeviceType device, bool enabled) {
   }
 }
 
-DType get_dtype(DeviceType device) { return state().dtype[index_of(device)]; }
-void set_dtype(DeviceType device, DType dtype) { state().dtype[index_of(device)] = dtype; }
+DType get_dtype(DeviceType device) {
+  return state().dtype[index_of(device)];
+}
+void set_dtype(DeviceType device, DType dtype) {
+  state().dtype[index_of(device)] = dtype;
+}
 
-bool is_cache_enabled() { return state().cache_enabled; }
-void set_cache_enabled(bool enabled) { state().cache_enabled = enabled; }
-int increment_nesting() { return ++state().nesting; }
-int decrement_nesting() { return --state().nesting; }
+bool is_cache_enabled() {
+  return state().cache_enabled;
+}
+void set_cache_enabled(bool enabled) {
+  state().cache_enabled = enabled;
+}
+int increment_nesting() {
+  return ++state().nesting;
+}
+int decrement_nesting() {
+  return --state().nesting;
+}
 
 void clear_cache() {
   // Moved out first: releasing a cast may run arbitrary destructors (graph nodes).
@@ -81,7 +97,9 @@ void clear_cache() {
   dead.swap(state().cache);
 }
 
-size_t cache_size() { return state().cache.size(); }
+size_t cache_size() {
+  return state().cache.size();
+}
 
 bool is_eligible(const Tensor& t, DeviceType device) {
   return t.defined() && is_floating(t.dtype()) && t.dtype() != DType::Float64 && t.device().type == device;

@@ -13,9 +13,7 @@ namespace tessera::autocast {
 struct OpPolicies {
   std::atomic<CastPolicy> cuda{CastPolicy::None};
   std::atomic<CastPolicy> cpu{CastPolicy::None};
-  CastPolicy get(DeviceType d) const {
-    return (d == DeviceType::CUDA ? cuda : cpu).load(std::memory_order_relaxed);
-  }
+  CastPolicy get(DeviceType d) const { return (d == DeviceType::CUDA ? cuda : cpu).load(std::memory_order_relaxed); }
   void set(DeviceType d, CastPolicy p) { (d == DeviceType::CUDA ? cuda : cpu).store(p, std::memory_order_relaxed); }
 };
 

@@ -20,7 +20,9 @@ namespace {
 constexpr const char* kUnscale = "_amp_foreach_non_finite_check_and_unscale_";
 constexpr const char* kUpdate = "_amp_update_scale_";
 
-const char* kind(Device d) { return d.type == DeviceType::CUDA ? "CUDA" : d.type == DeviceType::CPU ? "CPU" : "plugin"; }
+const char* kind(Device d) {
+  return d.type == DeviceType::CUDA ? "CUDA" : d.type == DeviceType::CPU ? "CPU" : "plugin";
+}
 
 // A one-element tensor of `dtype` on `device` (PyTorch checks each property with its own message).
 void check_scalar_tensor(const char* op, const char* name, const Tensor& t, Device device, DType dtype,
@@ -93,8 +95,7 @@ void amp_foreach_non_finite_check_and_unscale_(TensorList grads, const Tensor& f
 }
 Tensor amp_update_scale_(const Tensor& scale, const Tensor& growth_tracker, const Tensor& found_inf,
                          double growth_factor, double backoff_factor, int64_t growth_interval) {
-  static TypedOp<Tensor(const Tensor&, const Tensor&, const Tensor&, double, double, int64_t)> op(
-      "_amp_update_scale_");
+  static TypedOp<Tensor(const Tensor&, const Tensor&, const Tensor&, double, double, int64_t)> op("_amp_update_scale_");
   return op(scale, growth_tracker, found_inf, growth_factor, backoff_factor, growth_interval);
 }
 }  // namespace ops

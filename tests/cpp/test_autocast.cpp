@@ -17,7 +17,9 @@ namespace {
 namespace ac = tessera::autocast;
 
 // A backend kernel that calls a listed op: the inner mm must run on its inputs as they are.
-Tensor inner_mm_cpu(const Tensor& a, const Tensor& b) { return ops::mm(a, b); }
+Tensor inner_mm_cpu(const Tensor& a, const Tensor& b) {
+  return ops::mm(a, b);
+}
 TS_REGISTER_OP("test_autocast_inner_mm(Tensor a, Tensor b) -> Tensor", CPU, &inner_mm_cpu);
 
 Tensor inner_mm(const Tensor& a, const Tensor& b) {
@@ -72,7 +74,7 @@ TEST(Autocast, CastsRunAboveAutograd) {
   Tensor y = ops::mm(a, a);
   ASSERT_TRUE(autograd::grad_fn(y));
   EXPECT_EQ(autograd::grad_fn(y)->name(), "MmBackward0");  // recorded on the bfloat16 casts
-  EXPECT_EQ(ac::cache_size(), 1u);                          // `a` is a leaf weight: its cast is cached
+  EXPECT_EQ(ac::cache_size(), 1u);                         // `a` is a leaf weight: its cast is cached
 }
 
 TEST(Autocast, StateIsPerThread) {
@@ -94,8 +96,7 @@ TEST(Autocast, StateIsPerThread) {
 
 TEST(Autocast, PolicyPlans) {
   const DType f16[] = {DType::Float16, DType::Float32};
-  EXPECT_EQ(ac::plan_cast("mm", ac::CastPolicy::LowerPrecisionFp, DeviceType::CUDA, f16, true).cast_to,
-            DType::Float16);
+  EXPECT_EQ(ac::plan_cast("mm", ac::CastPolicy::LowerPrecisionFp, DeviceType::CUDA, f16, true).cast_to, DType::Float16);
   EXPECT_EQ(ac::plan_cast("cat", ac::CastPolicy::Promote, DeviceType::CUDA, f16, true).cast_to, DType::Float32);
   EXPECT_EQ(ac::plan_cast("sum", ac::CastPolicy::Fp32SetOptDtype, DeviceType::CUDA, f16, false).dtype_arg,
             std::nullopt);

@@ -37,8 +37,8 @@ __device__ __forceinline__ bool unscale_one(T& x, float inv, bool write) {
 }
 
 template <class T>
-__global__ void __launch_bounds__(kThreads) amp_unscale_kernel(TensorTable table, float* found_inf,
-                                                               const float* inv_scale) {
+__global__ void __launch_bounds__(kThreads)
+    amp_unscale_kernel(TensorTable table, float* found_inf, const float* inv_scale) {
   const int t = table.block_to_tensor[blockIdx.x];
   const int64_t start = static_cast<int64_t>(table.block_to_chunk[blockIdx.x]) * kChunk;
   const int64_t left = table.numel[t] - start;
@@ -66,8 +66,7 @@ __global__ void __launch_bounds__(kThreads) amp_unscale_kernel(TensorTable table
 }
 
 template <class T>
-void unscale_typed(const AmpTensor* tensors, int count, float* found_inf, const float* inv_scale,
-                   cudaStream_t stream) {
+void unscale_typed(const AmpTensor* tensors, int count, float* found_inf, const float* inv_scale, cudaStream_t stream) {
   TensorTable table;
   int nt = 0, nb = 0;
   auto launch = [&] {
@@ -123,7 +122,8 @@ __global__ void amp_update_scale_kernel(float* scale, int32_t* tracker, const fl
 
 void launch_amp_unscale(const AmpTensor* tensors, int count, DType dtype, float* found_inf, const float* inv_scale,
                         cudaStream_t stream) {
-  TS_CUDA_DISPATCH_FLOATING_TYPES(dtype, [&] { unscale_typed<scalar_t>(tensors, count, found_inf, inv_scale, stream); });
+  TS_CUDA_DISPATCH_FLOATING_TYPES(dtype,
+                                  [&] { unscale_typed<scalar_t>(tensors, count, found_inf, inv_scale, stream); });
 }
 
 void launch_amp_update_scale(float* scale, int32_t* growth_tracker, const float* found_inf, double growth_factor,
