@@ -28,10 +28,11 @@ from . import safetensors  # noqa: E402,F401
 from . import utils  # noqa: E402,F401
 from . import datasets  # noqa: E402,F401
 from . import cuda  # noqa: E402,F401
+from ._factory_grad import install as _install_factory_grad  # noqa: E402
+
+_install_factory_grad(globals())
+
 from . import amp  # noqa: E402,F401
 from .amp import autocast  # noqa: E402
 from .amp._state import *  # noqa: E402,F401,F403  (is_autocast_enabled, set_autocast_dtype ...)
 from ._C import _amp_foreach_non_finite_check_and_unscale_, _amp_update_scale_  # noqa: E402,F401
-from ._factory_grad import install as _install_factory_grad  # noqa: E402
-
-_install_factory_grad(globals())

@@ -286,7 +286,6 @@ def stream(stream):
 
 from . import memory  # noqa: E402
 from .memory import *  # noqa: E402,F401,F403
-from . import amp  # noqa: E402,F401
 
 __all__ += memory.__all__
 
@@ -304,3 +303,5 @@ def _tensor_record_stream(self, stream):
 
 
 _C.Tensor.record_stream = _tensor_record_stream
+
+from . import amp  # noqa: E402,F401  (deprecated aliases of tessera.amp)
