@@ -68,17 +68,34 @@ CastPlan plan_cast(const char* op, CastPolicy policy, DeviceType device, std::sp
 
 namespace {
 
-// Calls fn(Tensor&) on every tensor of the stack, inside lists too; true return = replaced.
+// Calls fn(const Tensor&) on every tensor of the stack, inside lists too.
 template <class Fn>
-void for_each_tensor(Stack& stack, Fn&& fn) {
+void visit_tensors(const Stack& stack, Fn&& fn) {
+  for (const IValue& v : stack) {
+    if (v.is_tensor()) {
+      fn(v.get<Tensor>("Tensor"));
+    } else if (v.is_tensor_list()) {
+      for (const Tensor& t : v.get<std::vector<Tensor>>("Tensor[]")) fn(t);
+    }
+  }
+}
+
+// Replaces every tensor of the stack (inside lists too) by fn(tensor).
+template <class Fn>
+void map_tensors(Stack& stack, Fn&& fn) {
   for (IValue& v : stack) {
     if (v.is_tensor()) {
-      Tensor t = v.get<Tensor>("Tensor");
-      if (fn(t)) v = IValue(std::move(t));
+      Tensor t = fn(v.get<Tensor>("Tensor"));
+      if (!t.is_same(v.get<Tensor>("Tensor"))) v = IValue(std::move(t));
     } else if (v.is_tensor_list()) {
-      std::vector<Tensor> ts = v.get<std::vector<Tensor>>("Tensor[]");
+      const auto& old = v.get<std::vector<Tensor>>("Tensor[]");
+      std::vector<Tensor> ts;
+      ts.reserve(old.size());
       bool changed = false;
-      for (Tensor& t : ts) changed |= fn(t);
+      for (const Tensor& t : old) {
+        ts.push_back(fn(t));
+        changed |= !ts.back().is_same(t);
+      }
       if (changed) v = IValue(std::move(ts));
     }
   }
@@ -87,14 +104,13 @@ void for_each_tensor(Stack& stack, Fn&& fn) {
 // The autocast that handles this call: CUDA's when it is on and a CUDA tensor takes part, then
 // CPU's (PyTorch's AutocastCUDA key outranks AutocastCPU, and an unlisted op falls through to the
 // next one). Wrapped Python numbers are scalars in PyTorch: they pick no device.
-CastPolicy active_policy(const OpPolicies& p, Stack& stack, DeviceType& device) {
+CastPolicy active_policy(const OpPolicies& p, const Stack& stack, DeviceType& device) {
   bool cuda = false, cpu = false;
-  for_each_tensor(stack, [&](Tensor& t) {
+  visit_tensors(stack, [&](const Tensor& t) {
     if (t.defined() && !t.impl()->is_wrapped_number()) {
       cuda |= t.device().type == DeviceType::CUDA;
       cpu |= t.device().type == DeviceType::CPU;
     }
-    return false;
   });
   for (DeviceType d : {DeviceType::CUDA, DeviceType::CPU}) {
     if (!(d == DeviceType::CUDA ? cuda : cpu) || !is_enabled(d)) continue;
@@ -117,20 +133,14 @@ int dtype_argument(const Operator& op) {
 
 void apply_policy(const Operator& op, CastPolicy policy, DeviceType device, Stack& stack) {
   SmallVector<DType, 8> eligible;
-  for_each_tensor(stack, [&](Tensor& t) {
+  visit_tensors(stack, [&](const Tensor& t) {
     if (is_eligible(t, device)) eligible.push_back(t.dtype());
-    return false;
   });
   const bool first_eligible =
       !stack.empty() && stack[0].is_tensor() && is_eligible(stack[0].get<Tensor>("Tensor"), device);
   const CastPlan plan = plan_cast(op.name().c_str(), policy, device, eligible, first_eligible);
   if (plan.cast_to) {
-    for_each_tensor(stack, [&](Tensor& t) {
-      Tensor c = cached_cast(*plan.cast_to, t, device);
-      if (c.is_same(t)) return false;
-      t = std::move(c);
-      return true;
-    });
+    map_tensors(stack, [&](const Tensor& t) { return cached_cast(*plan.cast_to, t, device); });
   }
   if (plan.dtype_arg) {
     const int i = dtype_argument(op);
