@@ -15,7 +15,7 @@ import torch.nn.functional as TF
 
 import tessera as ts
 import tessera.nn.functional as F
-from helpers import TORCH_TO_TS, TS_TO_TORCH, assert_close, rand, to_ts
+from helpers import TS_TO_TORCH, assert_close, rand, to_ts
 
 F32, BF16, F16, F64 = torch.float32, torch.bfloat16, torch.float16, torch.float64
 
@@ -73,7 +73,7 @@ def test_listed_ops_match_torch_dispatch_table(device, key):
             assert listed
             continue
         in_torch = ATEN_NAME.get(base, base) in torch_listed
-        assert listed == in_torch, f"{op}: tessera {'lists' if listed else 'omits'} it, torch {'does' if in_torch else 'does not'}"
+        assert listed == in_torch, f"{op}: listed by tessera {listed}, by torch {in_torch}"
 
 
 # ---- behaviour: torch's CUDA autocast on fake CUDA tensors vs tessera with the CUDA policies
@@ -231,7 +231,7 @@ def run_case(name, fn, shapes, combo, device, autocast_device):
             got = fn(ts, F, device, *xs)
         except NotImplementedError as e:  # an op without a kernel for this device is not autocast's business
             pytest.skip(str(e))
-    assert TS_TO_TORCH[got.dtype] == expected_dtype, f"{name}: tessera {got.dtype}, torch CUDA autocast {expected_dtype}"
+    assert TS_TO_TORCH[got.dtype] == expected_dtype, f"{name}: tessera {got.dtype}, torch {expected_dtype}"
     assert tuple(got.shape) == expected_shape
     ref = reference(name, fn, inputs)
     assert ref.dtype == expected_dtype
