@@ -196,13 +196,21 @@ class TypedOp<R(Args...)> {
     DispatchKeySet keys = (boxing::keys_of(args) | ... | 0u);
     if ((keys & key_bit(DispatchKey::CUDA)) && !op_->mixed_devices_ok())
       device_check::check(op_->name().c_str(), args...);
-    const KernelFunction& k = op_->lookup(keys);
-    if (k.typed) return reinterpret_cast<R (*)(Args...)>(k.typed)(std::forward<Args>(args)...);
-    return call_boxed_kernel(k, args...);
+    bool leaves_autocast;
+    const KernelFunction& k = op_->lookup(keys, leaves_autocast);
+    if (__builtin_expect(leaves_autocast, 0)) {
+      ExcludeDispatchKeyGuard no_autocast(DispatchKey::Autocast);
+      return call(k, std::forward<Args>(args)...);
+    }
+    return call(k, std::forward<Args>(args)...);
   }
   const Operator& op() const { return *op_; }
 
  private:
+  R call(const KernelFunction& k, Args... args) const {
+    if (k.typed) return reinterpret_cast<R (*)(Args...)>(k.typed)(std::forward<Args>(args)...);
+    return call_boxed_kernel(k, args...);
+  }
   R call_boxed_kernel(const KernelFunction& k, Args... args) const {
     Stack stack;
     stack.reserve(sizeof...(Args));

@@ -1,14 +1,16 @@
 #pragma once
 // Dispatch keys, highest priority first. A call picks the first key of its key set that has a
-// kernel; Autograd and Autocast fall through to the backend when they have none.
+// kernel; Autocast and Autograd fall through to the next key when they have none.
 #include <cstdint>
 
 #include "core/device.h"
 
 namespace tessera {
 
-// ForwardAD is set only on tensors that carry a tangent while a dual level is open.
-enum class DispatchKey : uint8_t { ForwardAD = 0, Autograd, Autocast, Plugin, CUDA, CPU, NumKeys };
+// Autocast is set only in the thread-local included set while autocast is enabled; it sits above
+// the autograd keys so that its casts are recorded (amp/autocast_mode.h). ForwardAD is set only on
+// tensors that carry a tangent while a dual level is open.
+enum class DispatchKey : uint8_t { Autocast = 0, ForwardAD, Autograd, Plugin, CUDA, CPU, NumKeys };
 constexpr int kNumDispatchKeys = static_cast<int>(DispatchKey::NumKeys);
 constexpr int kFirstBackendKey = static_cast<int>(DispatchKey::Plugin);
 

@@ -8,7 +8,7 @@
 namespace tessera {
 
 const char* dispatch_key_name(DispatchKey k) {
-  constexpr const char* names[] = {"ForwardAD", "Autograd", "Autocast", "Plugin", "CUDA", "CPU"};
+  constexpr const char* names[] = {"Autocast", "ForwardAD", "Autograd", "Plugin", "CUDA", "CPU"};
   return names[static_cast<int>(k)];
 }
 
@@ -63,7 +63,12 @@ void Operator::call_boxed(Stack& stack) const {
     }
     if (s.other) device_check::fail(name().c_str(), s);
   }
-  const KernelFunction& k = lookup(keys);
+  bool leaves_autocast;
+  const KernelFunction& k = lookup(keys, leaves_autocast);
+  if (__builtin_expect(leaves_autocast, 0)) {
+    ExcludeDispatchKeyGuard no_autocast(DispatchKey::Autocast);
+    return k.boxed(*this, k.ctx, stack);
+  }
   k.boxed(*this, k.ctx, stack);
 }
 

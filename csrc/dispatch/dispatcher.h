@@ -40,14 +40,22 @@ class Operator {
   const std::string& name() const { return schema_.name; }
 
   // The kernel for a key set (after thread-local include/exclude); NotImplementedError if none.
-  const KernelFunction& lookup(DispatchKeySet keys) const {
+  // `leaves_autocast` is set when autocast is on and the kernel is a backend's: the caller runs it
+  // with Autocast excluded, so ops called inside a backend kernel are not cast again (as inside
+  // PyTorch's native kernels), while composites above the backends are (its CompositeImplicit ops).
+  const KernelFunction& lookup(DispatchKeySet keys, bool& leaves_autocast) const {
     const LocalDispatchKeySet& local = local_dispatch_keys();
     keys = (keys | local.included) & ~local.excluded;
     if (!(keys & kBackendKeys)) keys |= key_bit(DispatchKey::CPU);
+    const bool autocast_on = keys & key_bit(DispatchKey::Autocast);
+    leaves_autocast = false;
     while (keys) {
       int k = __builtin_ctz(keys);
       const KernelFunction* f = kernels_[k].load(std::memory_order_acquire);
-      if (f && !f->fallthrough) return *f;
+      if (f && !f->fallthrough) {
+        leaves_autocast = autocast_on && k >= kFirstBackendKey;
+        return *f;
+      }
       // An input carries a tangent: ops without a jvp kernel take the generic forward-AD path.
       if (!f && k == static_cast<int>(DispatchKey::ForwardAD)) return *forward_ad_fallback;
       if (!f && k >= kFirstBackendKey) no_kernel(static_cast<DispatchKey>(k));
@@ -58,6 +66,11 @@ class Operator {
       keys &= keys - 1;  // fallthrough, no_grad, or Autocast without a kernel
     }
     no_kernel(DispatchKey::CPU);
+  }
+  // For callers that only inspect the kernel; callers that run it use the overload above.
+  const KernelFunction& lookup(DispatchKeySet keys) const {
+    bool leaves_autocast;
+    return lookup(keys, leaves_autocast);
   }
   const KernelFunction* kernel(DispatchKey k) const { return kernels_[static_cast<int>(k)].load(std::memory_order_acquire); }
   void set_kernel(DispatchKey k, const KernelFunction* f) { kernels_[static_cast<int>(k)].store(f, std::memory_order_release); }

@@ -111,8 +111,7 @@ AdvancedIndex make_advanced_index(const char* op, const Tensor& self_in, TensorL
       idx.emplace_back();
       continue;
     }
-    // Indices on the CPU may index a GPU tensor (PyTorch allows it): they move to self's device.
-    const Tensor t = given.device() == self.device() ? given : ops::to(given, self.device(), std::nullopt);
+    const Tensor& t = given;
     DType dt = t.dtype();
     if (dt == DType::Bool || dt == DType::UInt8) {
       const int64_t base = static_cast<int64_t>(idx.size());

@@ -32,3 +32,8 @@ from . import backends  # noqa: E402,F401
 from ._factory_grad import install as _install_factory_grad  # noqa: E402
 
 _install_factory_grad(globals())
+
+from . import amp  # noqa: E402,F401
+from .amp import autocast  # noqa: E402
+from .amp._state import *  # noqa: E402,F401,F403  (is_autocast_enabled, set_autocast_dtype ...)
+from ._C import _amp_foreach_non_finite_check_and_unscale_, _amp_update_scale_  # noqa: E402,F401

@@ -303,3 +303,5 @@ def _tensor_record_stream(self, stream):
 
 
 _C.Tensor.record_stream = _tensor_record_stream
+
+from . import amp  # noqa: E402,F401  (deprecated aliases of tessera.amp)
